@@ -1,0 +1,68 @@
+"""Error classes. Each carries a message that tells the user how to fix the problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_CONFIG = 2
+
+
+class GeneratorError(Exception):
+    """Base class: the CLI prints `message` and exits with `exit_code`, never a traceback."""
+
+    exit_code = EXIT_PARTIAL
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a file, at a line (1-based; 0 when the whole file is at fault)."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+class ConfigError(GeneratorError):
+    """packages.yaml (or a command-line choice) is wrong. Exit status 2."""
+
+    exit_code = EXIT_CONFIG
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = len(problems)
+        header = f"{count} problem{'s' if count != 1 else ''} in the configuration:"
+        super().__init__("\n".join([header, *(f"  {p}" for p in problems)]))
+
+
+class UsageError(GeneratorError):
+    """A command-line choice that cannot work. Exit status 2."""
+
+    exit_code = EXIT_CONFIG
+
+
+class CorruptFileError(GeneratorError):
+    """A history file we cannot parse. It is reported and never written over."""
+
+    def __init__(self, path: Path, line: int, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        super().__init__(
+            f"{path}:{line}: {reason}. The file was left untouched; fix that line "
+            "(or restore the file with `git checkout -- <file>`) and run again."
+        )
+
+
+class SourceError(GeneratorError):
+    """A package could not be fetched from its source."""

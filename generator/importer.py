@@ -1,0 +1,140 @@
+"""Existing pypistats-shaped history → Series (pure), so collected data is never lost.
+
+Accepted inputs: a pypistats.org API response (`{"data": [...], "package", "type"}`) or
+a CSV with the columns `category,date,downloads` (in any order). Duplicate keys with
+conflicting counts are reported, never guessed at.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import Problem
+from generator.model import Series
+from generator.store import _is_date
+
+API_TYPES = {
+    "overall_downloads": "overall",
+    "python_major_downloads": "python_major",
+    "python_minor_downloads": "python_minor",
+    "system_downloads": "system",
+}
+_OVERALL = {"with_mirrors", "without_mirrors"}
+_SYSTEMS = {"Darwin", "Linux", "Windows", "other"}
+
+
+@dataclass
+class Imported:
+    """What one input file holds: its kind, its series, and the problems found in it."""
+
+    kind: str | None
+    series: Series = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def guess_kind(categories: set[str]) -> str | None:
+    """The pypistats dimension a set of categories belongs to, or None if unclear."""
+    named = categories - {"null"}
+    if not named:
+        return None
+    if named <= _OVERALL:
+        return "overall"
+    if named <= _SYSTEMS:
+        return "system"
+    if all(re.fullmatch(r"\d+\.\d+", c) for c in named):
+        return "python_minor"
+    if all(re.fullmatch(r"\d+", c) for c in named):
+        return "python_major"
+    return None
+
+
+def parse_import(text: str, path: Path) -> Imported:
+    """Parse an API JSON response or a `category,date,downloads` CSV."""
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        return _parse_json(text, path)
+    return _parse_csv(text, path)
+
+
+def _add(
+    result: Imported, seen: dict[tuple[str, str], int], row: dict[str, Any], line: int, path: Path
+) -> None:
+    date, category, downloads = row.get("date"), row.get("category"), row.get("downloads")
+    if not isinstance(date, str) or not _is_date(date):
+        result.problems.append(Problem(path, line, f"bad date `{date}` (expected YYYY-MM-DD)"))
+        return
+    if category is None:
+        category = "null"
+    category = str(category)
+    if isinstance(downloads, str) and downloads.isdigit():
+        downloads = int(downloads)
+    if not isinstance(downloads, int) or isinstance(downloads, bool) or downloads < 0:
+        result.problems.append(
+            Problem(path, line, f"downloads must be a non-negative integer, found `{downloads}`")
+        )
+        return
+    key = (date, category)
+    if key in result.series:
+        if result.series[key] != downloads:
+            result.problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"{date} {category} has {downloads} downloads here but "
+                    f"{result.series[key]} on line {seen[key]}; keep one of the two rows",
+                )
+            )
+        return
+    result.series[key] = downloads
+    seen[key] = line
+
+
+def _parse_json(text: str, path: Path) -> Imported:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Imported(None, problems=[Problem(path, exc.lineno, f"not valid JSON: {exc.msg}")])
+    rows = document.get("data") if isinstance(document, dict) else None
+    if not isinstance(rows, list):
+        return Imported(
+            None, problems=[Problem(path, 1, 'expected a pypistats.org response {"data": [...]}')]
+        )
+    result = Imported(API_TYPES.get(str(document.get("type"))))
+    seen: dict[tuple[str, str], int] = {}
+    for index, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            result.problems.append(Problem(path, 1, f"data item {index} is not an object"))
+            continue
+        # JSON is often on one line; name the item so the user can find it.
+        _add(result, seen, row, index, path)
+    if result.kind is None:
+        result.kind = guess_kind({c for _, c in result.series})
+    return result
+
+
+def _parse_csv(text: str, path: Path) -> Imported:
+    reader = csv.DictReader(io.StringIO(text))
+    wanted = {"category", "date", "downloads"}
+    if reader.fieldnames is None or not wanted <= set(reader.fieldnames):
+        return Imported(
+            None, problems=[Problem(path, 1, "expected a CSV header with category,date,downloads")]
+        )
+    result = Imported(None)
+    seen: dict[tuple[str, str], int] = {}
+    for row in reader:
+        _add(result, seen, dict(row), reader.line_num, path)
+    result.kind = guess_kind({c for _, c in result.series})
+    return result
+
+
+def fill_gaps_only(existing: Series, imported: Series) -> tuple[Series, int]:
+    """Imported rows for keys we do not have yet; count how many disagreed with ours."""
+    added = {k: v for k, v in imported.items() if k not in existing}
+    disagreements = sum(1 for k, v in imported.items() if k in existing and existing[k] != v)
+    return added, disagreements

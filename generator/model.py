@@ -1,0 +1,20 @@
+"""Plain data types shared by every step of the pipeline."""
+
+from __future__ import annotations
+
+Row = tuple[str, str, int]
+"""(date "YYYY-MM-DD", category, downloads)."""
+
+Series = dict[tuple[str, str], int]
+"""{(date, category): downloads}. Categories are strings exactly as the source gives them."""
+
+KINDS: tuple[str, ...] = ("overall", "python_major", "python_minor", "system")
+"""The pypistats.org dimensions, one CSV file each."""
+
+EXTRA_KINDS: tuple[str, ...] = ("version", "country", "installer", "ci")
+"""Dimensions only BigQuery has."""
+
+ALL_KINDS: tuple[str, ...] = KINDS + EXTRA_KINDS
+
+WITH_MIRRORS = "with_mirrors"
+WITHOUT_MIRRORS = "without_mirrors"

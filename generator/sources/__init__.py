@@ -1,0 +1,1 @@
+"""Where download counts come from: pypistats.org over HTTP, or Google BigQuery."""
