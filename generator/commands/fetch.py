@@ -10,9 +10,10 @@ ends with a summary and exits 1 if any package failed.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,10 +25,13 @@ from generator.model import Series
 from generator.progress import progress
 from generator.sources.pypistats import DEFAULT_TIMEOUT, PypistatsClient
 from generator.sources.ratelimit import polite_limiter
+from generator.sources.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
+BIGQUERY_MODULE = "generator.sources.bigquery"
 CREDENTIAL_VARIABLES = ("GOOGLE_APPLICATION_CREDENTIALS", "BIGQUERY_API_ENDPOINT")
+RETRY_POLICY = RetryPolicy()  # 5 attempts, back-off 2, 4, 8, 16 s; Retry-After wins
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto (default): BigQuery when Google credentials are configured, else pypistats",
     )
     try:
-        from generator.sources import bigquery
+        bigquery = importlib.import_module(BIGQUERY_MODULE)
     except ImportError:  # the BigQuery source is optional until its module lands
         return
     bigquery.add_fetch_arguments(parser)
@@ -72,13 +76,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     packages = selected_packages(config, args.package)
-    source = resolve_source(args.source or config.settings.source, os.environ)
+    source = resolve_source(
+        args.source or config.settings.source, os.environ, getattr(args, "print_sql", False)
+    )
     if source == "bigquery":
         return _run_bigquery(args, config)
     api_url = api_url_of(args.api_url or config.settings.api_url)
     limiter = polite_limiter(args.requests_per_minute or config.settings.requests_per_minute)
     log.info("fetching %d packages from %s", len(packages), api_url)
-    with PypistatsClient(api_url, limiter=limiter, timeout=args.timeout) as client:
+    client = PypistatsClient(api_url, limiter=limiter, policy=RETRY_POLICY, timeout=args.timeout)
+    with client:
         outcome = fetch_packages(client, packages, args.data_dir)
     print(summary(outcome, api_url))
     return EXIT_PARTIAL if outcome.failed else EXIT_OK
@@ -109,8 +116,15 @@ def selected_packages(config: Config, names: Iterable[str] | None) -> list[Packa
     return list(chosen.values())
 
 
-def resolve_source(choice: str, environ: Mapping[str, str]) -> str:
-    """`auto` means BigQuery when Google credentials are configured, else pypistats."""
+def resolve_source(choice: str, environ: Mapping[str, str], print_sql: bool = False) -> str:
+    """`auto` means BigQuery when Google credentials are configured, else pypistats.
+
+    `--print-sql` shows the BigQuery query without running it, so it needs no credentials.
+    """
+    if print_sql:
+        if choice == "pypistats":
+            raise UsageError("--print-sql shows the BigQuery query; drop --source pypistats")
+        return "bigquery"
     if choice != "auto":
         return choice
     return "bigquery" if any(environ.get(v) for v in CREDENTIAL_VARIABLES) else "pypistats"
@@ -184,7 +198,7 @@ def summary(outcome: FetchOutcome, api_url: str) -> str:
 
 def _run_bigquery(args: argparse.Namespace, config: Config) -> int:
     try:
-        from generator.sources import bigquery
+        bigquery = importlib.import_module(BIGQUERY_MODULE)
     except ImportError as exc:
         raise UsageError(
             f"the BigQuery source is not available ({exc}); use --source pypistats"
@@ -192,8 +206,8 @@ def _run_bigquery(args: argparse.Namespace, config: Config) -> int:
     return int(bigquery.run_fetch(args, config))
 
 
-def _positive(kind: type[int] | type[float]) -> object:
-    def parse(text: str) -> int | float:
+def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:

@@ -141,8 +141,8 @@ class PypistatsClient:
         response = send_with_retries(send, url, self.policy, sleep=self._sleep)
         if response.status_code == 404:
             raise SourceError(
-                f"{url}: HTTP 404, pypistats.org does not know this package. "
-                "Check the name in packages.yaml (new packages appear a day after their first download)"
+                f"{url}: HTTP 404, no such package at {self.api_url}. Check the name in "
+                "packages.yaml (a new package appears a day after its first download)"
             )
         if response.status_code != 200:
             raise SourceError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
