@@ -32,13 +32,13 @@ class Package:
 @dataclass(frozen=True)
 class Settings:
     source: str = "auto"
-    refetch_days: int = 7
+    refetch_days: int = 2
     api_url: str = "https://pypistats.org/api"
     requests_per_minute: int = 30
     site_title: str = "PyPI download stats"
     base_url: str = ""
     bigquery_project: str | None = None
-    maximum_bytes_billed: int = 50 * 2**30
+    maximum_bytes_billed: int = 32 * 2**30
     top_k: int = 10
     backfill_since: str = "2016-01-01"
 
