@@ -1,0 +1,95 @@
+"""Chart choices that do not need altair: colours, category order, the counting-change date.
+
+The Vega-Lite templates themselves are built with altair in `chart_specs` (only when the
+cached `charts.js` is missing). How they are parameterised in the browser:
+
+Every package page uses the same few templates. A template loads its data by URL (the
+package's CSV under site/data/), so pages carry no copy of the data and the build does not
+pay altair's cost per package. The page's script fills in, per chart:
+
+- `"__URL__"`: the CSV's URL;
+- the params `cutoff` and `lastdate` (epoch ms, local midnight) for the range buttons;
+- the param `cats` and the placeholders `["__DOMAIN__"]`, `["__RANGE__"]`,
+  `["__TOOLTIP__"]`: the categories shown (others are folded into "other"), their colours
+  and one tooltip row per category.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+COUNTING_CHANGE_DATE = "2026-08-24"
+COUNTING_CHANGE_LABEL = "PyPI counting change"
+
+
+# Paul Tol's "muted" scheme (colour-blind safe), then Okabe-Ito for more categories.
+PALETTE = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#E69F00",
+    "#0072B2",
+    "#D55E00",
+)
+NEUTRAL = {"null": "#BBBBBB", "other": "#888888", "unknown": "#BBBBBB"}
+OVERALL_SERIES = {
+    "with_mirrors": ("With mirrors", "#88CCEE", 1.0),
+    "without_mirrors": ("Without mirrors", "#332288", 1.0),
+    "ma7": ("7-day average", "#CC6677", 2.2),
+    "ma28": ("28-day average", "#117733", 2.2),
+}
+MAX_CATEGORIES = 10
+
+
+# ---------------------------------------------------------------- category order (pure)
+
+_VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+
+
+def category_key(category: str) -> tuple[int, tuple[int, ...], str]:
+    """Sort key: numbers numerically (3.9 < 3.10 < 3.14), then names, "null"/"other" last."""
+    lowered = category.lower()
+    if lowered in NEUTRAL:
+        return (2, (), lowered)
+    match = _VERSION.match(category)
+    if match:
+        return (0, tuple(int(g) for g in match.groups() if g is not None), category)
+    return (1, (), lowered)
+
+
+def choose_categories(
+    totals: Mapping[str, int], limit: int = MAX_CATEGORIES, numeric: bool = True
+) -> list[str]:
+    """The categories a chart shows, in legend order; the rest become "other".
+
+    The `limit` biggest by downloads are kept. Versions sort numerically; other kinds sort
+    by size. "null" and "other" always come last.
+    """
+    named = [c for c in totals if c.lower() not in NEUTRAL]
+    named.sort(key=lambda c: (-totals[c], c))
+    kept = named[:limit]
+    kept.sort(key=category_key if numeric else (lambda c: (-totals[c], c)))
+    folded = len(named) > limit
+    tail = [c for c in ("null", "unknown") if c in totals]
+    if folded or "other" in totals:
+        tail.append("other")
+    return kept + tail
+
+
+def colours(categories: Iterable[str]) -> list[str]:
+    out = []
+    i = 0
+    for c in categories:
+        if c.lower() in NEUTRAL:
+            out.append(NEUTRAL[c.lower()])
+        else:
+            out.append(PALETTE[i % len(PALETTE)])
+            i += 1
+    return out

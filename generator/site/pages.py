@@ -1,0 +1,105 @@
+"""Jinja environment, number formatting and small pure pieces of page content."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import jinja2
+
+import generator
+from generator.stats import Change
+
+TEMPLATES_DIR = Path(generator.__file__).resolve().parent.parent / "templates"
+
+
+def num(n: int | float) -> str:
+    """1234567 → "1,234,567"."""
+    return f"{int(n):,}"
+
+
+def compact(n: int | float) -> str:
+    """1234 → "1.2k", 12345 → "12k", 2_500_000 → "2.5M"."""
+    value = float(n)
+    for threshold, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= threshold:
+            scaled = value / threshold
+            text = f"{scaled:.1f}" if scaled < 10 else f"{scaled:.0f}"
+            return text.removesuffix(".0") + suffix
+    return str(int(value))
+
+
+def pct(value: float | Change | None) -> str:
+    """+12.3% / −4.0% (a real minus sign); "—" when there is nothing to compare."""
+    if isinstance(value, Change):
+        value = value.percent
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    return f"{sign}{abs(value):,.1f}%"
+
+
+def trend_class(value: float | Change | None) -> str:
+    if isinstance(value, Change):
+        value = value.percent
+    if value is None:
+        return "none"
+    if value > 0.5:
+        return "up"
+    if value < -0.5:
+        return "down"
+    return "flat"
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "group"
+
+
+def environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(num=num, compact=compact, pct=pct, trend_class=trend_class, slug=slug)
+    return env
+
+
+def sparkline(values: Sequence[int], width: int = 120, height: int = 28) -> str:
+    """A tiny inline SVG trend (area + line), no JavaScript needed."""
+    if not values:
+        return ""
+    high = float(max(values))
+    low = max(
+        0.0, min(values) - (high - min(values)) * 0.5
+    )  # show the trend, but not noise as a cliff
+    spread = (high - low) or 1
+    step = width / max(len(values) - 1, 1)
+    points = [
+        (round(i * step), round(height - 3 - (v - low) / spread * (height - 6)))
+        for i, v in enumerate(values)
+    ]
+    line = " ".join(f"{x},{y}" for x, y in points)
+    area = f"0,{height} {line} {points[-1][0]},{height}"
+    rising = values[-1] >= values[0]
+    colour = "#117733" if rising else "#CC6677"
+    total = f"{sum(values):,}"
+    return (
+        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="weekly downloads, last {len(values)} weeks: {total} in all">'
+        f'<polygon points="{area}" fill="{colour}" fill-opacity="0.12"/>'
+        f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.6" '
+        f'stroke-linejoin="round"/></svg>'
+    )
+
+
+def human_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.2f} {unit}"
+        value /= 1024
+    return f"{value:,.2f} PiB"  # pragma: no cover - the loop always returns

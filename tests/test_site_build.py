@@ -1,0 +1,615 @@
+"""`build`: the site a visitor gets from data/ and packages.yaml (no browser needed here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html.parser
+import json
+import re
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from generator import derive, runlog, store
+from generator.config import load_config
+from generator.errors import CorruptFileError, UsageError
+from generator.site import charts, synthetic
+from generator.site.build import build_site
+from tests.cli_helpers import run_cli
+from tests.servers.static_site import serve
+
+END = dt.date(2026, 11, 20)
+PACKAGES = [
+    ("Big-Package", "Web"),
+    ("small_pkg", "Data"),
+    ("extras-pkg", None),
+    ("not-fetched", None),
+]
+
+
+def make_inputs(root: Path, sample: bool = False, runs: bool = False) -> tuple[Path, Path]:
+    """packages.yaml + data/ with synthetic history (one package has BigQuery extras)."""
+    data = root / "data"
+    synthetic.write_package(
+        data / "big-package",
+        seed=1,
+        start=END - dt.timedelta(days=1000),
+        days=1001,
+        scale=50_000,
+        gap_every=0,
+    )
+    synthetic.write_package(
+        data / "small-pkg",
+        seed=2,
+        start=END - dt.timedelta(days=99),
+        days=100,
+        scale=40,
+        gap_every=30,
+    )
+    synthetic.write_package(
+        data / "extras-pkg",
+        seed=3,
+        start=END - dt.timedelta(days=299),
+        days=300,
+        scale=900,
+        extras=True,
+    )
+    if sample:
+        (data / "_meta").mkdir(parents=True, exist_ok=True)
+        (data / "_meta" / "sample.txt").write_text("sample\n")
+    if runs:
+        runlog.append(
+            data,
+            runlog.RunRecord(
+                "2026-11-20T03:10:00Z",
+                "fetch",
+                ("big-package", "extras-pkg"),
+                "2026-11-13",
+                "2026-11-19",
+                3 * 2**30,
+                3 * 2**30,
+            ),
+        )
+        runlog.append(
+            data,
+            runlog.RunRecord(
+                "2026-11-21T03:10:00Z",
+                "fetch",
+                ("big-package", "extras-pkg"),
+                "2026-11-14",
+                "2026-11-20",
+                5 * 2**30,
+                5 * 2**30,
+            ),
+        )
+    config = synthetic.write_config(root / "packages.yaml", PACKAGES, {"site_title": "Test stats"})
+    return config, data
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("site-build")
+    config, data = make_inputs(root, runs=True)
+    out = root / "site"
+    build_site(load_config(config), data, out, "")
+    return out
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.data_urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value and name in ("href", "src"):
+                self.links.append(value)
+            if value and name == "data-url":
+                self.data_urls.append(value)
+
+
+def links_of(page: Path) -> _Links:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+# ---------------------------------------------------------------- structure and links
+
+
+def test_every_page_type_is_built(site: Path):
+    for path in (
+        "index.html",
+        "top/index.html",
+        "packages/big-package/index.html",
+        "packages/not-fetched/index.html",
+        "about/index.html",
+        "faq/index.html",
+        "methodology/index.html",
+        "api/index.html",
+        "costs/index.html",
+        "404.html",
+        "api/packages.json",
+    ):
+        assert (site / path).is_file(), path
+
+
+def test_every_internal_link_is_relative_and_resolves_under_a_sub_path(site: Path):
+    """Served from https://user.github.io/repo/, a link starting with "/" would leave /repo/."""
+    base = "http://host/repo/"
+    checked = 0
+    for page in pages(site):
+        if page.name == "404.html":
+            continue  # uses --base-url (see test_404_page_uses_base_url)
+        page_url = urljoin(base, page.relative_to(site).as_posix())
+        found = links_of(page)
+        for link in found.links + found.data_urls:
+            if link.startswith(("https://", "mailto:", "#")):
+                continue
+            assert not link.startswith(("/", "http:")), f"{page}: {link} is not relative"
+            target = urlsplit(urljoin(page_url, link)).path
+            assert target.startswith("/repo/"), f"{page}: {link} leaves the sub-path"
+            path = site / target.removeprefix("/repo/")
+            if target.endswith("/"):
+                path = path / "index.html"
+            assert path.is_file(), f"{page}: broken link {link}"
+            checked += 1
+    assert checked > 100
+
+
+def test_history_files_are_published_unchanged_and_charts_load_them_by_url(
+    site: Path, tmp_path: Path
+):
+    page = site / "packages" / "extras-pkg" / "index.html"
+    text = page.read_text()
+    urls = links_of(page).data_urls
+    assert sorted(u.rsplit("/", 1)[1] for u in urls) == sorted(
+        f"{k}.csv"
+        for k in (
+            "overall",
+            "python_minor",
+            "python_major",
+            "system",
+            "version",
+            "country",
+            "installer",
+            "ci",
+        )
+    )
+    for url in urls:  # the same files are the "download CSV" links
+        assert f'href="{url}" download' in text
+    data = site.parent / "data"
+    for kind_file in (data / "extras-pkg").iterdir():
+        assert (
+            site / "data" / "extras-pkg" / kind_file.name
+        ).read_bytes() == kind_file.read_bytes()
+    # no inline copy of the data: not a single history row appears in the page
+    first_row = (data / "extras-pkg" / "python_minor.csv").read_text().splitlines()[1]
+    assert first_row not in text
+    assert '"values"' not in text
+
+
+def test_extra_charts_appear_only_where_their_file_exists(site: Path):
+    extras = (site / "packages" / "extras-pkg" / "index.html").read_text()
+    plain = (site / "packages" / "big-package" / "index.html").read_text()
+    for title in ("Package versions", "Top countries", "Installers", "CI share"):
+        assert title in extras
+        assert title not in plain
+    for title in (
+        "Downloads per day",
+        "Python versions",
+        "Python major versions",
+        "Operating systems",
+    ):
+        assert title in plain
+
+
+def test_package_page_summary_numbers(site: Path):
+    data = site.parent / "data"
+    overall = store.read_series(data / "small-pkg" / "overall.csv")
+    recent = derive.recent(overall)
+    text = (site / "packages" / "small-pkg" / "index.html").read_text()
+    assert f'data-stat="last_month">{recent["last_month"]:,}<' in text
+    assert f'data-stat="last_week">{recent["last_week"]:,}<' in text
+    total = sum(n for (_, c), n in overall.items() if c == "without_mirrors")
+    assert f'data-stat="total">{total:,}<' in text
+    assert 'Data through <time datetime="2026-11-20">' in text
+    # small-pkg skips every 30th day: 3 single-day gaps, listed and counted
+    assert 'data-gaps="3"' in text
+    assert "3 missing days in 3 gaps" in text
+    assert text.count('<li class="gap">') == 3
+
+
+def test_monthly_totals_table_is_in_the_html(site: Path):
+    text = (site / "packages" / "big-package" / "index.html").read_text()
+    table = text[text.index('class="data monthly"') :]
+    assert table.count("<tr>") > 30  # 1001 days ≈ 33 months, plus the header row
+    assert '<th scope="row">2026-11</th>' in table
+
+
+def test_python_versions_sort_numerically_in_charts():
+    totals = {"3.9": 5, "3.10": 50, "3.14": 1, "2.7": 3, "null": 9, "3.8": 2}
+    assert charts.choose_categories(totals, limit=10) == [
+        "2.7",
+        "3.8",
+        "3.9",
+        "3.10",
+        "3.14",
+        "null",
+    ]
+    # folded: the 3 biggest named versions are kept, in numeric order, then null and other
+    kept = charts.choose_categories(totals, limit=3)
+    assert kept == ["2.7", "3.9", "3.10", "null", "other"]
+    assert sorted(["3.10", "3.9", "3.14", "3.8"], key=charts.category_key) == [
+        "3.8",
+        "3.9",
+        "3.10",
+        "3.14",
+    ]
+
+
+def test_page_lists_python_categories_in_numeric_order(site: Path):
+    text = (site / "packages" / "big-package" / "index.html").read_text()
+    match = re.search(
+        r'data-chart="category" data-url="[^"]*python_minor.csv" data-mode="abs" data-cats=\'([^\']*)\'',
+        text,
+    )
+    assert match is not None
+    cats = json.loads(match.group(1))
+    versions = [c for c in cats if c[0].isdigit()]
+    assert versions == sorted(versions, key=lambda v: tuple(int(x) for x in v.split(".")))
+    assert "3.10" in versions and versions.index("3.10") > versions.index("3.9")
+
+
+def test_package_page_weight_and_not_fetched_package(site: Path):
+    page = site / "packages" / "big-package" / "index.html"
+    assert page.stat().st_size <= 30_000
+    empty = (site / "packages" / "not-fetched" / "index.html").read_text()
+    assert "No downloads recorded yet" in empty
+    assert "data-chart=" not in empty
+
+
+def test_badges_are_written_and_offered_on_the_page(site: Path):
+    assert (site / "badges" / "big-package" / "month.svg").is_file()
+    text = (site / "packages" / "big-package" / "index.html").read_text()
+    assert 'id="badges"' in text
+    assert "../../badges/big-package/month.svg" in text
+    assert "https://USER.github.io/REPO/badges/big-package/month.svg" in text  # no base_url
+
+
+# ---------------------------------------------------------------- JSON API
+
+
+def test_api_matches_pypistats_shapes(site: Path):
+    data = site.parent / "data"
+    overall = store.read_series(data / "big-package" / "overall.csv")
+    api = site / "api" / "packages" / "big-package"
+    recent = json.loads((api / "recent.json").read_text())
+    assert recent == {
+        "data": derive.recent(overall),
+        "package": "big-package",
+        "type": "recent_downloads",
+    }
+    assert list(recent["data"]) == ["last_day", "last_month", "last_week"]
+    for kind in ("overall", "python_major", "python_minor", "system"):
+        body = json.loads((api / f"{kind}.json").read_text())
+        assert set(body) == {"data", "package", "type"}
+        assert body["type"] == f"{kind}_downloads"
+        rows = body["data"]
+        assert all(list(r) == ["category", "date", "downloads"] for r in rows)
+        assert rows == sorted(rows, key=lambda r: (r["category"], r["date"]))
+        dates = sorted({r["date"] for r in rows})
+        # like pypistats.org: from 180 days before the last date, through the last date
+        assert (dates[0], dates[-1]) == ("2026-05-24", "2026-11-20")
+        assert all(isinstance(r["category"], str) for r in rows)
+        assert (api / kind).read_bytes() == (api / f"{kind}.json").read_bytes()
+    minor = json.loads((api / "python_minor.json").read_text())["data"]
+    assert {"3.10", "null"} <= {r["category"] for r in minor}
+    whole = store.read_series(data / "big-package" / "python_minor.csv")
+    assert all(whole[(r["date"], r["category"])] == r["downloads"] for r in minor)
+
+
+def test_packages_index_lists_recent_numbers(site: Path):
+    index = json.loads((site / "api" / "packages.json").read_text())["packages"]
+    by_name = {p["normalized"]: p for p in index}
+    assert set(by_name) == {"big-package", "small-pkg", "extras-pkg", "not-fetched"}
+    data = site.parent / "data"
+    overall = store.read_series(data / "extras-pkg" / "overall.csv")
+    assert by_name["extras-pkg"]["recent"] == derive.recent(overall)
+    assert by_name["not-fetched"]["recent"] == {"last_day": 0, "last_week": 0, "last_month": 0}
+
+
+def test_pypistats_client_reads_the_static_api(
+    site: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    import pypistats
+    import pypistats._cache
+
+    monkeypatch.setattr(pypistats._cache, "CACHE_DIR", tmp_path / "cache")
+    with serve(site, "/repo/") as base:
+        monkeypatch.setattr(pypistats, "BASE_URL", base + "api/")
+        recent = json.loads(pypistats.recent("big-package", format="json"))
+        minor = json.loads(pypistats.python_minor("big-package", format="json", total="daily"))
+    expected = json.loads((site / "api" / "packages" / "big-package" / "recent.json").read_text())
+    assert recent == expected
+    assert minor["type"] == "python_minor_downloads" and len(minor["data"]) > 180
+
+
+# ---------------------------------------------------------------- other pages
+
+
+def test_home_page_totals_search_and_groups(site: Path):
+    text = (site / "index.html").read_text()
+    index = json.loads((site / "api" / "packages.json").read_text())["packages"]
+    month = sum(p["recent"]["last_month"] for p in index)
+    assert f'data-total="last_month">{month:,}<' in text
+    assert "data-search" in text
+    assert 'id="group-web"' in text and 'id="group-data"' in text
+    assert text.index("Data <span") < text.index("Web <span") < text.index("Other packages")
+    assert text.count('class="pkg"') == 4
+
+
+def test_top_list_ranks_by_month_with_trends(site: Path):
+    text = (site / "top" / "index.html").read_text()
+    names = re.findall(r'<tr data-name="([^"]+)"', text)
+    assert names[0] == "big-package" and names[-1] == "not-fetched"
+    assert text.count('<svg class="spark"') == 3  # not-fetched has no trend
+    assert 'data-rank="movers"' in text
+
+
+def test_content_pages_explain_mirrors_delay_history_and_counting_change(site: Path):
+    methodology = (site / "methodology" / "index.html").read_text()
+    for phrase in (
+        "bandersnatch",
+        "z3c.pypimirror",
+        "Artifactory",
+        "devpi",
+        "2026-08-24",
+        ".whl",
+        "180 days",
+        "one-to-two-day",
+    ):
+        assert phrase.lower() in methodology.lower(), phrase
+    api_page = (site / "api" / "index.html").read_text()
+    assert "pypistats.BASE_URL" in api_page
+    assert "<table>" in api_page  # Markdown tables rendered
+
+
+def test_costs_page_shows_the_run_log(site: Path):
+    text = (site / "costs" / "index.html").read_text()
+    assert "5.00 GiB" in text and "3.00 GiB" in text
+    assert text.index("2026-11-21 03:10:00") < text.index("2026-11-20 03:10:00")  # newest first
+    assert (site / "data" / "_meta" / "bigquery-runs.csv").is_file()
+    assert 'href="../costs/"' in (site / "about" / "index.html").read_text()
+
+
+def test_no_costs_page_without_a_run_log(tmp_path: Path):
+    config, data = make_inputs(tmp_path)
+    build_site(load_config(config), data, tmp_path / "site", "")
+    assert not (tmp_path / "site" / "costs").exists()
+    assert "costs/" not in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_sample_banner_on_every_page_only_for_sample_data(tmp_path: Path, site: Path):
+    config, data = make_inputs(tmp_path, sample=True)
+    build_site(load_config(config), data, tmp_path / "site", "")
+    for page in pages(tmp_path / "site"):
+        assert "data-sample-banner" in page.read_text(), page
+    for page in pages(site):
+        assert "data-sample-banner" not in page.read_text(), page
+
+
+# ---------------------------------------------------------------- command line and safety
+
+
+def test_cli_build_uses_base_url_for_snippets_canonical_and_404(tmp_path: Path):
+    config, data = make_inputs(tmp_path)
+    out = tmp_path / "public"
+    result = run_cli(
+        "build",
+        "--config",
+        config,
+        "--data-dir",
+        data,
+        "--out",
+        out,
+        "--base-url",
+        "https://me.github.io/stats",
+    )
+    assert result.returncode == 0, result.stderr
+    page = (out / "packages" / "big-package" / "index.html").read_text()
+    assert '<link rel="canonical" href="https://me.github.io/stats/packages/big-package/">' in page
+    assert "https://me.github.io/stats/badges/big-package/month.svg" in page
+    assert '<base href="https://me.github.io/stats/">' in (out / "404.html").read_text()
+    packages = json.loads((out / "api" / "packages.json").read_text())["packages"]
+    assert packages[0]["page"].startswith("https://me.github.io/stats/packages/")
+
+
+def test_base_url_defaults_to_the_config_setting(tmp_path: Path):
+    config, data = make_inputs(tmp_path)
+    config.write_text("base_url: https://example.org/s/\n" + config.read_text())
+    result = run_cli("build", "--config", config, "--data-dir", data, "--out", tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "https://example.org/s/badges/"
+        in (tmp_path / "site" / "packages" / "small-pkg" / "index.html").read_text()
+    )
+
+
+def test_rebuild_wipes_stale_files(tmp_path: Path):
+    config, data = make_inputs(tmp_path)
+    out = tmp_path / "site"
+    build_site(load_config(config), data, out, "")
+    (out / "packages" / "gone").mkdir()
+    (out / "packages" / "gone" / "index.html").write_text("stale")
+    build_site(load_config(config), data, out, "")
+    assert not (out / "packages" / "gone").exists()
+
+
+def test_refuses_to_wipe_a_directory_it_did_not_build(tmp_path: Path):
+    config, data = make_inputs(tmp_path)
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    with pytest.raises(UsageError, match="refusing to wipe"):
+        build_site(load_config(config), data, precious, "")
+    assert (precious / "notes.txt").read_text() == "keep me"
+    with pytest.raises(UsageError, match="overlaps the data directory"):
+        build_site(load_config(config), data, data, "")
+    result = run_cli("build", "--config", config, "--data-dir", data, "--out", precious)
+    assert result.returncode == 2
+    assert "refusing to wipe" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_corrupt_history_names_file_and_line_and_other_packages_still_build(tmp_path: Path):
+    config, data = make_inputs(tmp_path)
+    bad = data / "small-pkg" / "overall.csv"
+    lines = bad.read_text().splitlines(keepends=True)
+    lines[4] = "2026-99-01,without_mirrors,3\n"
+    bad.write_text("".join(lines))
+    out = tmp_path / "site"
+    with pytest.raises(CorruptFileError) as info:
+        build_site(load_config(config), data, out, "")
+    assert info.value.line == 5 and info.value.path == bad
+    assert (out / "packages" / "big-package" / "index.html").is_file()
+    assert not (out / "packages" / "small-pkg").exists()
+    result = run_cli("build", "--config", config, "--data-dir", data, "--out", out)
+    assert result.returncode == 1
+    assert f"{bad}:5" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_conflict_marker_in_a_category_file_is_reported(tmp_path: Path):
+    config, data = make_inputs(tmp_path)
+    bad = data / "big-package" / "system.csv"
+    lines = bad.read_text().splitlines(keepends=True)
+    lines.insert(10, "<<<<<<< HEAD\n")
+    bad.write_text("".join(lines))
+    with pytest.raises(CorruptFileError) as info:
+        build_site(load_config(config), data, tmp_path / "site", "")
+    assert info.value.line == 11 and "conflict" in info.value.reason
+
+
+def test_parallel_build_matches_sequential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from generator.site import build as build_module
+
+    names = [f"pkg-{i:02d}" for i in range(30)]
+    synthetic.write_history(tmp_path / "data", names, END, 60)
+    config = synthetic.write_config(tmp_path / "packages.yaml", [(n, None) for n in names])
+    build_site(load_config(config), tmp_path / "data", tmp_path / "parallel", "")
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 10_000)
+    build_site(load_config(config), tmp_path / "data", tmp_path / "sequential", "")
+    for page in ("top/index.html", "packages/pkg-07/index.html", "api/packages/pkg-29/system.json"):
+        a = re.sub(r"Built [^<]*", "", (tmp_path / "parallel" / page).read_text())
+        b = re.sub(r"Built [^<]*", "", (tmp_path / "sequential" / page).read_text())
+        assert a == b, page
+
+
+def test_real_heudiconv_history_shows_its_gap_and_the_api_is_byte_identical(
+    tmp_path: Path, realdata: Path
+):
+    """The recorded response is pypistats.org's exact wire format; ours must match it."""
+    recorded = (realdata / "nipy-heudiconv" / "pypistats.json").read_bytes()
+    raw = json.loads(recorded)
+    series = {(r["date"], r["category"]): r["downloads"] for r in raw["data"]}
+    store.write_series(tmp_path / "data" / "heudiconv" / "overall.csv", series)
+    config = synthetic.write_config(tmp_path / "packages.yaml", [("heudiconv", "Neuroimaging")])
+    build_site(load_config(config), tmp_path / "data", tmp_path / "site", "")
+    text = (tmp_path / "site" / "packages" / "heudiconv" / "index.html").read_text()
+    assert '<li class="gap">2023-01-24</li>' in text
+    assert "1 missing day in 1 gap" in text
+    api = tmp_path / "site" / "api" / "packages" / "heudiconv"
+    assert (api / "overall.json").read_bytes() == recorded
+    assert (api / "overall").read_bytes() == recorded
+
+
+def test_real_semclone_responses_come_back_unchanged(tmp_path: Path, realdata: Path):
+    """Each dimension of a real 180-day snapshot, stored and served again, equals the original."""
+    snapshot = realdata / "semclone-status" / "extracted" / "2026-08-22" / "purl2src"
+    originals = {
+        k: json.loads((snapshot / f"{k}.json").read_text())
+        for k in ("overall", "python_minor", "system")
+    }
+    for kind, body in originals.items():
+        store.write_series(
+            tmp_path / "data" / "purl2src" / f"{kind}.csv",
+            {(r["date"], r["category"]): r["downloads"] for r in body["data"]},
+        )
+    config = synthetic.write_config(tmp_path / "packages.yaml", [("purl2src", None)])
+    build_site(load_config(config), tmp_path / "data", tmp_path / "site", "")
+    api = tmp_path / "site" / "api" / "packages" / "purl2src"
+    for kind, body in originals.items():
+        assert json.loads((api / f"{kind}.json").read_text()) == body, kind
+    page = (tmp_path / "site" / "packages" / "purl2src" / "index.html").read_text()
+    match = re.search(r"python_minor.csv\" data-mode=\"abs\" data-cats='([^']*)'", page)
+    assert match is not None
+    cats = json.loads(match.group(1))
+    versions = [c for c in cats if c[0].isdigit()]
+    assert versions == sorted(versions, key=lambda v: tuple(map(int, v.split("."))))
+    assert versions.index("3.9") < versions.index("3.10") < versions.index("3.14")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("2026-02-30,without_mirrors,3", "bad date"),
+        ("20260201,without_mirrors,3", "bad date"),
+        ("2026-02-01,without_mirrors,-3", "non-negative integer"),
+        ("2026-02-01,without_mirrors,3.0", "non-negative integer"),
+        ("2026-02-01,without_mirrors", "expected 3 fields"),
+        ("", "blank line"),
+    ],
+)
+def test_fast_overall_reader_reports_like_the_store(tmp_path: Path, line: str, reason: str):
+    from generator.site import history
+
+    path = tmp_path / "overall.csv"
+    path.write_text(
+        "date,category,downloads\n2026-01-31,without_mirrors,1\n"
+        + line
+        + "\n2026-03-01,with_mirrors,2\n"
+    )
+    with pytest.raises(CorruptFileError) as info:
+        history.read_overall(path)
+    assert info.value.line == 3 and reason in info.value.reason
+    good = tmp_path / "good.csv"
+    store.write_series(good, {("2026-01-01", "with_mirrors"): 5, ("2026-01-01", 'a,"b'): 1})
+    assert history.read_overall(good) == store.read_series(good)
+
+
+def test_duplicate_row_in_overall_is_reported(tmp_path: Path):
+    from generator.site import history
+
+    path = tmp_path / "overall.csv"
+    path.write_text(
+        "date,category,downloads\n2026-01-31,without_mirrors,1\n2026-01-31,without_mirrors,2\n"
+    )
+    with pytest.raises(CorruptFileError, match="duplicate"):
+        history.read_overall(path)
+
+
+def test_chart_templates_are_built_with_altair_and_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from generator.site import assets
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    text = assets.charts_js()
+    payload = json.loads(text.removeprefix("window.PYPISTATS_CHARTS = ").rstrip().rstrip(";"))
+    assert set(payload["templates"]) == {"overall", "category", "category_pct", "bars", "bars_pct"}
+    for name, spec in payload["templates"].items():
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6"), name
+        dumped = json.dumps(spec)
+        assert '"url": "__URL__"' in dumped and '"values"' not in dumped, name
+        assert {p["name"] for p in spec["params"]} >= {"cutoff", "lastdate", "cats"}
+    assert "2026-08-24" in json.dumps(payload["templates"]["overall"])
+    assert '"stack": "normalize"' in json.dumps(payload["templates"]["category_pct"])
+    cached = list((tmp_path / "pypi-download-stats").glob("charts-*.js"))
+    assert len(cached) == 1
+    cached[0].write_text("window.PYPISTATS_CHARTS = {};\n")  # the cache is what is served
+    assert assets.charts_js() == "window.PYPISTATS_CHARTS = {};\n"
