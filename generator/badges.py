@@ -356,15 +356,24 @@ def counts(overall: Series, category: str = WITHOUT_MIRRORS) -> dict[str, int]:
     return out
 
 
+VARIANT_PERIODS = ("month",)
+"""Periods that also get the variants: with mirrors, flat-square and for-the-badge. Every
+other combination is one shields.io endpoint URL away; keeping the file count down keeps
+a 1,000-package build fast (creating files dominates it)."""
+
+
 def badge_files(overall: Series) -> dict[str, str]:
-    """{file name: content} for one package: every period × counting × style SVG, and an
-    endpoint JSON per period × counting (styles are chosen on shields' side)."""
+    """{file name: content} for one package: a flat SVG and an endpoint JSON per period,
+    plus the with-mirrors and style variants for the periods in VARIANT_PERIODS."""
     files: dict[str, str] = {}
     for mirrors, category in ((False, WITHOUT_MIRRORS), (True, WITH_MIRRORS)):
         for period, count in counts(overall, category).items():
+            if mirrors and period not in VARIANT_PERIODS:
+                continue
             badge = badge_for(period, count)
             files[f"{stem(period, mirrors)}.json"] = json.dumps(endpoint(badge)) + "\n"
-            for style in STYLES:
+            styles = STYLES if period in VARIANT_PERIODS else ("flat",)
+            for style in styles:
                 files[f"{stem(period, mirrors, style)}.svg"] = render(badge, style)
     return files
 

@@ -276,8 +276,18 @@ def test_write_badges_writes_every_period_with_numbers_from_recent(tmp_path: Pat
         )
     mirrors = json.loads((folder / "month-mirrors.json").read_text())
     assert mirrors["message"] == "153k/month"
-    for name in ("month-flat-square.svg", "month-for-the-badge.svg", "total-mirrors.svg"):
-        assert (folder / name).is_file(), name
+    svgs = sorted(p.name for p in folder.glob("*.svg"))
+    assert svgs == sorted(
+        ["day.svg", "week.svg", "month.svg", "total.svg", "month-mirrors.svg"]
+        + [f"month{m}-{s}.svg" for m in ("", "-mirrors") for s in ("flat-square", "for-the-badge")]
+    )
+    assert sorted(p.stem for p in folder.glob("*.json")) == [
+        "day",
+        "month",
+        "month-mirrors",
+        "total",
+        "week",
+    ]
 
 
 def test_numbers_equal_derive_recent_on_real_history(realdata: Path, tmp_path: Path) -> None:
