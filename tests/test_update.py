@@ -1,0 +1,62 @@
+"""`update` (fetch, then build) and the progress report that long work shows."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from generator.progress import progress
+from tests.cli_helpers import run_cli
+from tests.servers.pypistats_replay import ReplayServer
+
+NO_CREDENTIALS = {"GOOGLE_APPLICATION_CREDENTIALS": "", "BIGQUERY_API_ENDPOINT": ""}
+
+
+def test_update_fetches_then_builds_and_a_failed_package_still_leaves_a_site(realdata, tmp_path):
+    config = tmp_path / "packages.yaml"
+    config.write_text("packages:\n  - name: purl2src\n  - name: vulnq\n  - name: no-such-pkg\n")
+    with ReplayServer(realdata, snapshot="2026-08-22") as server:
+        result = run_cli(
+            "update",
+            "--config",
+            config,
+            "--data-dir",
+            tmp_path / "data",
+            "--api-url",
+            server.url,
+            "--out",
+            tmp_path / "site",
+            "--timeout",
+            "5",
+            env=NO_CREDENTIALS,
+        )
+    assert result.returncode == 1, result.stderr  # one package failed: partial failure
+    assert "no-such-pkg" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    recent = json.loads((tmp_path / "site/api/packages/purl2src/recent.json").read_text())
+    assert recent["type"] == "recent_downloads" and recent["data"]["last_month"] > 0
+    assert (tmp_path / "site/packages/vulnq/index.html").is_file()
+    assert (tmp_path / "data/purl2src/overall.csv").is_file()
+    assert not (tmp_path / "data/no-such-pkg").exists()
+
+
+def test_progress_is_plain_log_lines_when_not_on_a_terminal(caplog):
+    caplog.set_level(logging.INFO, logger="generator.progress")
+    out = io.StringIO()
+    assert list(progress(["a", "b"], 2, "fetch", stream=out)) == ["a", "b"]
+    assert [r.getMessage() for r in caplog.records] == ["fetch 1/2 a", "fetch 2/2 b"]
+    assert out.getvalue() == ""
+
+
+def test_progress_is_a_bar_on_a_terminal(caplog):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    caplog.set_level(logging.INFO, logger="generator.progress")
+    out = Terminal()
+    list(progress(["a", "b"], 2, "fetch", stream=out))
+    assert "[" in out.getvalue() and "2/2" in out.getvalue() and out.getvalue().endswith("\n")
+    assert "\r" in out.getvalue()
+    assert caplog.records == []
