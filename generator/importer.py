@@ -17,7 +17,7 @@ from typing import Any
 
 from generator.errors import Problem
 from generator.model import Series
-from generator.store import _is_date
+from generator.store import is_date
 
 API_TYPES = {
     "overall_downloads": "overall",
@@ -66,7 +66,7 @@ def _add(
     result: Imported, seen: dict[tuple[str, str], int], row: dict[str, Any], line: int, path: Path
 ) -> None:
     date, category, downloads = row.get("date"), row.get("category"), row.get("downloads")
-    if not isinstance(date, str) or not _is_date(date):
+    if not isinstance(date, str) or not is_date(date):
         result.problems.append(Problem(path, line, f"bad date `{date}` (expected YYYY-MM-DD)"))
         return
     if category is None:

@@ -73,7 +73,7 @@ def parse(text: str, path: Path) -> Series:
             )
         date, category, count = fields
         if date not in checked_dates:
-            if not _is_date(date):
+            if not is_date(date):
                 raise CorruptFileError(path, number, f"bad date `{date}` (expected YYYY-MM-DD)")
             checked_dates.add(date)
         if not count.isdigit() or not count.isascii():
@@ -87,7 +87,7 @@ def parse(text: str, path: Path) -> Series:
     return series
 
 
-def _is_date(text: str) -> bool:
+def is_date(text: str) -> bool:
     if not _DATE.match(text):
         return False
     try:

@@ -13,7 +13,7 @@ import argparse
 import importlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from generator.progress import progress
 from generator.sources.pypistats import DEFAULT_TIMEOUT, PypistatsClient
 from generator.sources.ratelimit import polite_limiter
 from generator.sources.retry import RetryPolicy
+from generator.units import positive
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +50,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--requests-per-minute",
-        type=_positive(int),
+        type=positive(int),
         metavar="N",
         help="at most N requests a minute (default 30, pypistats.org's limit); "
         "the 5-a-second cap always applies",
     )
     parser.add_argument(
         "--timeout",
-        type=_positive(float),
+        type=positive(float),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"give up on one request after this long, then retry (default {DEFAULT_TIMEOUT:g})",
@@ -204,17 +205,3 @@ def _run_bigquery(args: argparse.Namespace, config: Config) -> int:
             f"the BigQuery source is not available ({exc}); use --source pypistats"
         ) from None
     return int(bigquery.run_fetch(args, config))
-
-
-def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-        return value
-
-    parse.__name__ = kind.__name__
-    return parse

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator.runlog import RunRecord
-from generator.site.pages import human_bytes
+from generator.units import human_bytes
 
 TIB = 2**40
 FREE_TIER_BYTES = TIB  # BigQuery on-demand: the first 1 TiB scanned each month is free

@@ -77,16 +77,6 @@ def read_tail(path: Path, since: str, last: str) -> Tail:
     return Tail(rows, totals)
 
 
-def _valid_date(text: str) -> bool:
-    if len(text) != 10 or text[4] != "-" or text[7] != "-":
-        return False
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
 def read_overall(path: Path) -> Series:
     """The whole file as a Series, checked like `store.read_series` but about twice as fast.
 
@@ -111,6 +101,6 @@ def read_overall(path: Path) -> Series:
             series[(date, category)] = int(count)
     except ValueError:
         return store.parse(text, path)
-    if len(series) != len(lines) - 1 or not all(_valid_date(d) for d in {d for d, _ in series}):
+    if len(series) != len(lines) - 1 or not all(store.is_date(d) for d in {d for d, _ in series}):
         return store.parse(text, path)
     return series

@@ -96,10 +96,3 @@ def sparkline(values: Sequence[int], width: int = 120, height: int = 28) -> str:
     )
 
 
-def human_bytes(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.2f} {unit}"
-        value /= 1024
-    return f"{value:,.2f} PiB"  # pragma: no cover - the loop always returns

@@ -30,6 +30,7 @@ from generator.model import ALL_KINDS, WITH_MIRRORS, WITHOUT_MIRRORS, Series
 from generator.names import normalize
 from generator.sources import bigquery_sql
 from generator.sources.bigquery_sql import Parameter
+from generator.units import human_bytes, positive
 
 if TYPE_CHECKING:
     from google.cloud.bigquery import Client
@@ -82,7 +83,7 @@ def add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--days",
-        type=_positive_int,
+        type=positive(int),
         metavar="N",
         help="BigQuery: re-query the last N complete days (default: settings.refetch_days, 2)",
     )
@@ -92,7 +93,7 @@ def add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
 def add_max_bytes_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-bytes-billed",
-        type=_positive_int,
+        type=positive(int),
         metavar="BYTES",
         help="BigQuery: refuse a query whose dry run exceeds this many bytes "
         "(default: settings.maximum_bytes_billed, 32 GiB)",
@@ -174,8 +175,8 @@ def fetch_window(
     )
     summary = (
         f"{command}: {len(names) - len(failed)} of {len(names)} package(s) from BigQuery, "
-        f"{start}..{end}; {_size(stats.bytes_processed)} processed, "
-        f"{_size(stats.bytes_billed)} billed (dry-run estimate {_size(stats.estimate)})"
+        f"{start}..{end}; {human_bytes(stats.bytes_processed)} processed, "
+        f"{human_bytes(stats.bytes_billed)} billed (dry-run estimate {human_bytes(stats.estimate)})"
     )
     if command == "fetch":
         print(summary)  # the run's final summary
@@ -235,9 +236,9 @@ def query_cube(
 def check_cap(estimate: int, cap: int, start: dt.date, end: dt.date, count: int) -> None:
     if estimate > cap:
         raise BytesCapExceeded(
-            f"the BigQuery dry run says this query would process {_size(estimate)} "
+            f"the BigQuery dry run says this query would process {human_bytes(estimate)} "
             f"({estimate} bytes) for {count} package(s), {start}..{end}, above the cap of "
-            f"{_size(cap)} ({cap} bytes). Nothing was queried or written. Fix: query fewer "
+            f"{human_bytes(cap)} ({cap} bytes). Nothing was queried or written. Fix: query fewer "
             "days (--days), or raise the cap with --max-bytes-billed or "
             "`maximum_bytes_billed:` under `settings:` in packages.yaml."
         )
@@ -426,22 +427,3 @@ def store_updates(
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.2f} {unit}"
-        value /= 1024
-    return f"{count} B"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return value
