@@ -128,7 +128,8 @@ def _generated_rows() -> list[dict[str, Any]]:
         }
 
     rows = []
-    for python in (None, "3.10", "3.10.12", "2.7.18", "3", "cpython", "10.1.2", "", ".", "3.x"):
+    pythons = (None, "3.10", "3.10.12", "2.7.18", "3", "cpython", "10.1.2", "", ".", "3.x")
+    for python in (*pythons, "3.11\n", "3.9.1\nextra", "3.8 (main)"):
         rows.append(row(python, "pip", "Linux"))
     for installer in (*sorted(MIRRORS), None, "uv", "poetry"):
         rows.append(row("3.12.1", installer, "Darwin", ci=True))
@@ -209,7 +210,9 @@ def expected(
         if not first <= day <= last or row["project"] not in wanted:
             continue
         python = _get(row, "details", "python")
-        if python is not None and not re.match(r"^[0-9]\.[0-9]+", python):
+        # One digit, a dot, digits, then anything but a line break (RE2, as BigQuery runs
+        # pypistats.org's pattern): "3.10.4" and "3.8 (main)" count, "3.11\n" does not.
+        if python is not None and not re.fullmatch(r"[0-9]\.[0-9]+[^\n]*", python):
             continue
         installer = _get(row, "details", "installer", "name")
         system = _get(row, "details", "system", "name")
@@ -287,7 +290,8 @@ def rows(realdata: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def standin(rows: list[dict[str, Any]]) -> Iterator[BigQueryStandIn]:
-    with BigQueryStandIn(rows) as server:
+    # Small pages: the client must follow getQueryResults' page tokens to the end.
+    with BigQueryStandIn(rows, page_size=40) as server:
         yield server
 
 
@@ -302,7 +306,7 @@ def test_the_raw_table_covers_every_edge_case(rows: list[dict[str, Any]]) -> Non
     pythons = {_get(r, "details", "python") for r in rows}
     installers = {_get(r, "details", "installer", "name") for r in rows}
     systems = {_get(r, "details", "system", "name") for r in rows}
-    assert {None, "3.10", "3", "cpython", "10.1.2"} <= pythons
+    assert {None, "3.10", "3", "cpython", "10.1.2", "3.11\n"} <= pythons
     assert MIRRORS | {None, "pip", "uv", "poetry"} <= installers
     assert {"FreeBSD", None} <= systems
     assert any(r["details"] is None for r in rows)  # Linehaul's unknown user agent
@@ -344,6 +348,11 @@ def test_fetch_writes_what_pypistats_rules_give(
     inside = [r for r in rows if r["country_code"] == "EDGE-IN"]
     assert {dt.datetime.fromisoformat(r["timestamp"]).date() for r in inside} == {START, END}
     assert "3" not in {c for (_, c) in tpc["python_minor"]}
+    assert ("GET", f"/bigquery/v2/projects/test-billing-project/queries/{_job_id(standin)}") in (
+        standin.calls
+    )
+    pages = [c for c in standin.calls if c[1].endswith(f"/queries/{_job_id(standin)}")]
+    assert len(pages) > 1, "the cube spans several result pages"
     assert {c for (_, c) in tpc["system"]} <= {"Linux", "Darwin", "Windows", "other", "null"}
     assert any(c == "other" for (_, c) in tpc["installer"])
 
@@ -462,9 +471,39 @@ def test_cap_is_also_sent_to_bigquery(tmp_path: Path, rows: list[dict[str, Any]]
     assert snapshot(data_dir) == before
 
 
+def _job_id(standin: BigQueryStandIn) -> str:
+    (job,) = standin.jobs_run
+    return str(job["job_id"])
+
+
+def test_print_sql_shows_exactly_what_is_sent(tmp_path: Path, standin: BigQueryStandIn) -> None:
+    config = write_config(tmp_path / "packages.yaml")
+    data_dir = tmp_path / "data"
+    seed_history(data_dir)
+    printed = cli(None, *fetch_args(config, data_dir, "--print-sql"))
+    assert printed.returncode == 0, printed.stderr
+    assert cli(standin, *fetch_args(config, data_dir)).returncode == 0
+    sql, _, params = printed.stdout.partition("-- parameters\n")
+    (job,) = standin.jobs_run
+    assert sql == job["sql"], "--print-sql prints the very SQL the job runs"
+    shown = dict(line.split(" = ", 1) for line in params.splitlines())
+    assert shown["@packages ARRAY<STRING>"] == repr(job["params"]["packages"])
+    for name in ("start_ts", "end_ts"):
+        assert shown[f"@{name} TIMESTAMP"] == job["params"][name].strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert set(shown) == {"@packages ARRAY<STRING>", "@start_ts TIMESTAMP", "@end_ts TIMESTAMP"}
+
+
 def test_print_sql_needs_no_bigquery(tmp_path: Path) -> None:
     config = write_config(tmp_path / "packages.yaml")
-    result = cli(None, *fetch_args(config, tmp_path / "data", "--print-sql", "--days", "2"))
+    data_dir = tmp_path / "data"
+    seed_history(data_dir)
+    before = snapshot(data_dir)
+    # Unreachable credentials and endpoint: any attempt to contact Google would fail.
+    env = {"GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "missing.json")}
+    result = run_cli(
+        *fetch_args(config, data_dir, "--print-sql", "--days", "2"),
+        env={**env, "BIGQUERY_API_ENDPOINT": "http://127.0.0.1:9"},
+    )
     assert result.returncode == 0, result.stderr
     sql, _, params = result.stdout.partition("-- parameters")
     assert "FROM `bigquery-public-data.pypi.file_downloads`" in sql
@@ -475,7 +514,24 @@ def test_print_sql_needs_no_bigquery(tmp_path: Path) -> None:
     )
     assert f"@start_ts TIMESTAMP = {END - dt.timedelta(days=1)} 00:00:00 UTC" in params
     assert f"@end_ts TIMESTAMP = {TODAY} 00:00:00 UTC" in params
-    assert not (tmp_path / "data").exists()
+    assert "backfill" not in params
+    assert snapshot(data_dir) == before, "nothing written, not even the run log"
+
+
+def test_print_sql_shows_the_backfill_of_new_packages(tmp_path: Path) -> None:
+    since = END - dt.timedelta(days=100)
+    config = write_config(tmp_path / "packages.yaml", since=since)
+    data_dir = tmp_path / "data"
+    store.update_package(data_dir, "cfn-flip", {"overall": {("2020-01-01", "with_mirrors"): 1}})
+    result = cli(None, *fetch_args(config, data_dir, "--print-sql"))
+    assert result.returncode == 0, result.stderr
+    _, _, params = result.stdout.partition("-- parameters\n")
+    nightly, _, backfill = params.partition("-- backfill")
+    assert "@packages ARRAY<STRING> = ['cfn-flip']\n" in nightly
+    assert f"from {since} to {END}, newest first" in backfill
+    assert "@packages ARRAY<STRING> = ['django-crum', 'enum34', 'threadpoolctl']" in backfill
+    assert f"@start_ts TIMESTAMP = {END.replace(day=1)} 00:00:00 UTC" in backfill
+    assert not (data_dir / "_meta").exists()
 
 
 def test_nightly_fetch_backfills_new_packages(tmp_path: Path, realdata: Path) -> None:
@@ -593,18 +649,60 @@ def test_backfill_pauses_when_the_runs_budget_is_spent_and_resumes(
     backfill: list[str | Path] = ["backfill", "--config", config, "--data-dir", data_dir]
     cap = str(5 * 2**29)  # 2.5 GiB a run; every query estimates and bills 1 GiB
     queries = []
+    ranges: list[tuple[dt.date, dt.date]] = []
     for _ in range(3):
         with BigQueryStandIn(rows, dry_run_bytes=2**30, billed_bytes=2**30) as server:
             result = cli(server, *backfill, "--max-bytes-billed", cap)
             queries.append(len(server.jobs_run))
+            ranges += [_range(job) for job in server.jobs_run]
         assert result.returncode == 0, result.stderr
         if not (data_dir / "_meta" / "backfill-pending.csv").exists():
             break
         assert "backfill paused" in result.stderr
     months = len(backfill_months(since))
     assert queries[0] == 2 and sum(queries) == months, "two 1 GiB queries fit in 2.5 GiB"
+    # Newest month first: after the first night a new package already shows recent history.
+    assert ranges[0] == (END.replace(day=1), END)
+    assert ranges == sorted(ranges, reverse=True) and ranges[-1][0] == since
     assert not (data_dir / "_meta" / "backfill-pending.csv").exists()
     assert package_files(data_dir) == expected(rows, since, END)
+
+
+def _range(job: dict[str, Any]) -> tuple[dt.date, dt.date]:
+    params = job["params"]
+    return params["start_ts"].date(), (params["end_ts"] - dt.timedelta(days=1)).date()
+
+
+def test_nightly_fetch_stores_the_night_when_a_new_package_is_too_big_for_the_cap(
+    tmp_path: Path, realdata: Path
+) -> None:
+    """One day of the new package is above the cap: that backfill fails (the run ends red,
+    exit 1), but the known packages' nightly data is stored, so the workflow commits it."""
+    since = START - dt.timedelta(days=10)
+    rows = raw_rows(realdata, since, END)
+    config = write_config(tmp_path / "packages.yaml", since=since, maximum_bytes_billed=2**30)
+    data_dir = tmp_path / "data"
+    old = (since - dt.timedelta(days=100)).isoformat()
+    for name in ("cfn-flip", "threadpoolctl"):
+        store.update_package(data_dir, name, {"overall": {(old, "with_mirrors"): 1}})
+
+    def estimate(job: dict[str, Any]) -> int:
+        return 2 * 2**30 if "django-crum" in job["params"]["packages"] else 2**20
+
+    with BigQueryStandIn(rows, dry_run_bytes=estimate, billed_bytes=2**20) as server:
+        result = cli(server, *fetch_args(config, data_dir))
+        asked = [job["params"]["packages"] for job in server.jobs_run]
+    assert result.returncode == 1, result.stderr
+    assert asked == [["cfn-flip", "threadpoolctl"]], "only the nightly query ran"
+    assert "backfill of django-crum, enum34 stopped" in result.stderr
+    assert "a single day would process 2.00 GiB, above the cap of 1.00 GiB" in result.stderr
+    assert "--max-bytes-billed" in result.stderr
+    assert "paused" not in result.stderr and "Traceback" not in result.stderr
+    tpc = package_files(data_dir)["threadpoolctl"]
+    assert tpc["overall"].pop((old, "with_mirrors")) == 1
+    assert tpc == expected(rows, START, END)["threadpoolctl"]
+    pending = (data_dir / "_meta" / "backfill-pending.csv").read_text(encoding="utf-8")
+    assert pending.split() == ["package", "django-crum", "enum34"]
 
 
 def backfill_months(since: dt.date) -> set[str]:

@@ -196,15 +196,30 @@ class Rig:
         git(self.tmp, "clone", "-q", str(self.remote), str(workspace), env=self.env)
         return workspace
 
-    def run(self, workspace: Path, **inputs: str) -> JobRun:
-        """One run; `inputs` are workflow_dispatch inputs (default: a scheduled run)."""
+    def run(
+        self,
+        workspace: Path,
+        secrets: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
+        **inputs: str,
+    ) -> JobRun:
+        """One run; `inputs` are workflow_dispatch inputs (default: a scheduled run).
+
+        `secrets` overrides what the secret expressions evaluate to; `env` is what the
+        runner (or an earlier `uses:` step) adds to the environment.
+        """
         env = {
             **self.env,
+            **(env or {}),
             "GITHUB_WORKSPACE": str(workspace),
             "RUNNER_TEMP": str(workspace.parent),
             "GITHUB_STEP_SUMMARY": str(workspace.parent / "summary.md"),
         }
-        expressions = {**EXPRESSIONS, **{f"inputs.{k}": v for k, v in inputs.items()}}
+        expressions = {
+            **EXPRESSIONS,
+            **(secrets or {}),
+            **{f"inputs.{k}": v for k, v in inputs.items()},
+        }
         return run_job(self.workflow, workspace, env, expressions)
 
     def head(self) -> str:
@@ -356,3 +371,82 @@ def test_a_manual_run_for_one_package_fetches_only_that_package(rig: Rig) -> Non
     assert changed and all(name.startswith("data/vulnq/") for name in changed)
     requested = {r.path.rsplit("/", 2)[-2] for r in rig.server.requests}
     assert requested == {"vulnq"}
+
+
+WIF = "secrets.GCP_WORKLOAD_IDENTITY_PROVIDER != ''"
+
+
+def test_workload_identity_without_an_id_token_stops_and_names_the_line(rig: Rig) -> None:
+    """`id-token: write` is off by default; WIF without it fails first, pointing at the line."""
+    start = rig.head()
+    run = rig.run(rig.checkout(), secrets={WIF: "true"})
+    assert run.failed_step == "Check the BigQuery set-up", run.log()
+    assert run.steps[-1].returncode == 2
+    lines = NIGHTLY.read_text(encoding="utf-8").splitlines()
+    (number,) = [i for i, line in enumerate(lines, 1) if line.strip().startswith("# id-token:")]
+    assert f"::error file=.github/workflows/nightly.yml,line={number}::" in run.log()
+    assert f"uncomment `id-token: write` on line {number}" in run.log()
+    assert rig.head() == start, "nothing fetched, nothing committed"
+
+
+def test_workload_identity_with_an_id_token_goes_on(rig: Rig) -> None:
+    # GitHub sets ACTIONS_ID_TOKEN_REQUEST_URL only for jobs granted `id-token: write`.
+    token_env = {"ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:9/token"}
+    run = rig.run(rig.checkout(), secrets={WIF: "true"}, env=token_env, source="pypistats")
+    assert run.failed_step is None, run.log()
+    assert "workload identity federation" in run.steps[0].stdout
+
+
+def test_with_google_credentials_the_night_uses_bigquery_and_commits_the_run_log(
+    rig: Rig, realdata: Path
+) -> None:
+    """`auto` picks BigQuery when credentials are configured; data/_meta/ is committed too."""
+    import datetime as dt
+
+    from tests.servers.bigquery_standin import BigQueryStandIn
+    from tests.test_bigquery_fetch import raw_rows
+
+    end = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    since = end - dt.timedelta(days=5)
+    maintainer = rig.tmp / "maintainer"
+    git(rig.tmp, "clone", "-q", str(rig.remote), str(maintainer), env=rig.env)
+    (maintainer / "packages.yaml").write_text(
+        f'backfill_since: "{since}"\npackages:\n  - name: cfn-flip\n  - name: threadpoolctl\n',
+        encoding="utf-8",
+    )
+    git(maintainer, "commit", "-q", "-am", "Track two packages from BigQuery", env=rig.env)
+    git(maintainer, "push", "-q", "origin", "main", env=rig.env)
+
+    with BigQueryStandIn(raw_rows(realdata, since, end)) as bigquery:
+        # What google-github-actions/auth leaves behind: credentials in the environment
+        # (here the stand-in's endpoint) and a key file in the workspace.
+        credentials = {"BIGQUERY_API_ENDPOINT": bigquery.url}
+        secrets = {"secrets.GCP_SERVICE_ACCOUNT_KEY != ''": "true"}
+        workspace = rig.checkout()
+        (workspace / "gha-creds-0123.json").write_text("{}", encoding="utf-8")
+        first = rig.run(workspace, secrets=secrets, env=credentials)
+        assert first.failed_step is None, first.log()
+        backfilled = git(rig.remote, "show", "--name-only", "--format=", "main", env=rig.env)
+        after_first = rig.head()
+        second = rig.run(rig.checkout(), secrets=secrets, env=credentials)
+        assert second.failed_step is None, second.log()
+        jobs = [job["params"]["packages"] for job in bigquery.jobs_run]
+
+    assert not rig.server.requests, "pypistats.org was not asked"
+    assert "service-account key" in first.steps[0].stdout
+    changed = backfilled.split()
+    assert "data/_meta/bigquery-runs.csv" in changed
+    assert {"data/threadpoolctl/version.csv", "data/cfn-flip/installer.csv"} <= set(changed)
+    assert not any("gha-creds" in name for name in changed)
+    assert (workspace / "site" / "packages" / "threadpoolctl" / "index.html").is_file()
+
+    # Night two: the packages have history now, so one nightly query; only the log changes.
+    assert jobs[-1] == ["cfn-flip", "threadpoolctl"] and len(jobs) >= 2
+    assert git(rig.remote, "rev-parse", "main~1", env=rig.env) == after_first
+    assert git(rig.remote, "show", "--name-only", "--format=", "main", env=rig.env).split() == [
+        "data/_meta/bigquery-runs.csv"
+    ]
+    log = git(rig.remote, "show", "main:data/_meta/bigquery-runs.csv", env=rig.env)
+    assert [line.split(",")[1] for line in log.splitlines()[1:]] == ["backfill"] * (
+        len(jobs) - 1
+    ) + ["fetch"]

@@ -246,6 +246,25 @@ def test_write_permissions_only_where_needed() -> None:
     }
 
 
+def test_workload_identity_is_a_one_line_opt_in_on_the_update_job() -> None:
+    """The README tells WIF users to uncomment one line; it must exist, under update's
+    permissions, and uncommenting it must give exactly that job an identity token."""
+    text = NIGHTLY.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    (number,) = [i for i, line in enumerate(lines) if line.strip().startswith("# id-token:")]
+    assert lines[number - 1].strip().startswith("contents: write")
+    assert lines.index("  update:") < number < lines.index("  deploy:")
+    opted_in = "\n".join(
+        line.replace("# id-token", "id-token", 1) if i == number else line
+        for i, line in enumerate(lines)
+    )
+    workflow = yaml.safe_load(opted_in)
+    assert workflow["jobs"]["update"]["permissions"] == {
+        "contents": "write",
+        "id-token": "write",
+    }
+
+
 def test_secrets_appear_only_in_the_nightly_workflow() -> None:
     for path in WORKFLOW_FILES:
         if path != NIGHTLY:
@@ -603,11 +622,19 @@ def test_commit_data_commits_only_data_as_the_bot_with_the_utc_date(tmp_path: Pa
     )
     (work / "data" / "new").mkdir()
     (work / "data" / "new" / "system.csv").write_text("date,category,downloads\n")
+    (work / "data" / "_meta").mkdir()
+    (work / "data" / "_meta" / "bigquery-runs.csv").write_text(
+        "run_at,command,packages,start_date,end_date,bytes_processed,bytes_billed\n"
+    )
     (work / "gha-creds-1234.json").write_text("{}")  # what google-github-actions/auth leaves
     done = commit_data(work, env)
     assert done.returncode == 0, done.stderr
     files = git(bare, "show", "--name-only", "--format=", "main").splitlines()
-    assert sorted(files) == ["data/new/system.csv", "data/pkg/overall.csv"]
+    assert sorted(files) == [
+        "data/_meta/bigquery-runs.csv",  # the run log is committed with the data
+        "data/new/system.csv",
+        "data/pkg/overall.csv",
+    ]
     author = git(bare, "log", "-1", "--format=%an <%ae>|%cn|%s", "main")
     today = subprocess.run(
         ["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True

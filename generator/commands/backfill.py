@@ -4,9 +4,9 @@
 
 Without --package it backfills the tracked packages that have no history yet (and any
 whose earlier backfill did not finish). The days since --since are cut into calendar
-months; each month is dry-run first and halved until it fits the byte cap, then queried
-for all the packages at once. Every finished chunk is a line in the run log
-(data/_meta/bigquery-runs.csv) and its days are written whole, so an interrupted backfill
+months, queried newest first; each month is dry-run first and halved until it fits the
+byte cap, then queried for all the packages at once. Every finished chunk is a line in the
+run log (data/_meta/bigquery-runs.csv) and its days are written whole, so an interrupted backfill
 picks up where it stopped and a chunk run twice writes the same bytes: nothing is counted
 twice. data/_meta/backfill-pending.csv lists the packages whose backfill is not finished.
 """
@@ -194,7 +194,9 @@ def backfill(
     write_pending(data_dir, read_pending(data_dir) | names)
     records = runlog.read(data_dir)
     done = {name: done_days(records, name) for name in names}
-    chunks = month_chunks(since, end)
+    # Newest month first: a new package shows its recent history after the first night,
+    # and older months follow as the nightly budget allows.
+    chunks = month_chunks(since, end)[::-1]
     wallet = _Budget(cap if budget is None else budget)
     status = EXIT_OK
     log.info(
@@ -208,13 +210,19 @@ def backfill(
                 )
                 status = max(status, stats.status)
                 wallet.left -= max(stats.bytes_billed, 0)
-        except bigquery.BytesCapExceeded:
-            if wallet.left >= cap:
-                raise  # even one day is above the cap: the user must decide
+        except bigquery.BytesCapExceeded as exc:
+            if exc.estimate > cap:  # even one day is above the cap: the user must decide
+                if budget is None:
+                    raise  # `backfill` by hand: a usage error, exit 2
+                # Inside the nightly fetch: fail this backfill (the run ends red) but let
+                # the night's other data be committed and deployed.
+                log.error("%s", _too_big(sorted(names), exc.estimate, cap))
+                return EXIT_PARTIAL
             log.warning(
-                "backfill paused at %s: this run's byte budget of %d bytes is spent; the "
-                "next run (or `python -m generator backfill`) resumes here.",
+                "backfill paused at %s..%s: this run's byte budget of %d bytes is spent; "
+                "the next run (or `python -m generator backfill`) resumes here.",
                 chunk[0],
+                chunk[1],
                 cap if budget is None else budget,
             )
             return status
@@ -271,6 +279,18 @@ def _fit(
     log.info("backfill: %s..%s would process %d bytes, above %d; splitting", *chunk, estimate, cap)
     for half in halves(chunk):
         yield from _fit(client, half, members, done, limit)
+
+
+def _too_big(names: list[str], estimate: int, cap: int) -> str:
+    from generator.units import human_bytes
+
+    return (
+        f"backfill of {', '.join(names)} stopped: a single day would process "
+        f"{human_bytes(estimate)}, above the cap of {human_bytes(cap)} (maximum_bytes_billed). "
+        "Their history was left as it was; the other packages' data is kept. Fix: raise "
+        "`maximum_bytes_billed:` in packages.yaml, or run `python -m generator backfill "
+        f"--package {names[0]} --max-bytes-billed BYTES` by hand."
+    )
 
 
 def _describe(chunk: Chunk) -> str:

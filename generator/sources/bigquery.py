@@ -57,6 +57,11 @@ class BytesCapExceeded(GeneratorError):
 
     exit_code = EXIT_CONFIG
 
+    def __init__(self, message: str, estimate: int, cap: int) -> None:
+        super().__init__(message)
+        self.estimate = estimate
+        self.cap = cap
+
 
 @dataclass(frozen=True)
 class WindowResult:
@@ -111,12 +116,16 @@ def run_fetch(args: argparse.Namespace, config: Config) -> int:
     days = getattr(args, "days", None) or settings.refetch_days
     start = end - dt.timedelta(days=days - 1)
     cap = getattr(args, "max_bytes_billed", None) or settings.maximum_bytes_billed
-    names = [p.normalized for p in packages]
-    if getattr(args, "print_sql", False):
-        print_sql(names, start, end)
-        return EXIT_OK
     new = backfill.packages_needing_backfill(args.data_dir, packages)
     known = [p for p in packages if p.normalized not in {n.normalized for n in new}]
+    if getattr(args, "print_sql", False):
+        since = dt.date.fromisoformat(settings.backfill_since)
+        print(
+            sql_listing(
+                [p.normalized for p in known], [p.normalized for p in new], start, end, since
+            )
+        )
+        return EXIT_OK
     status = EXIT_OK
     spent = 0
     client: Client | None = None
@@ -138,11 +147,27 @@ def run_fetch(args: argparse.Namespace, config: Config) -> int:
     return status
 
 
-def print_sql(names: list[str], start: dt.date, end: dt.date) -> None:
-    params = bigquery_sql.parameters(names, start, end)
-    print(bigquery_sql.QUERY)
-    print("-- parameters")
-    print(bigquery_sql.describe(params))
+def sql_listing(
+    known: list[str], new: list[str], start: dt.date, end: dt.date, since: dt.date
+) -> str:
+    """What `--print-sql` shows (pure): the SQL, then the parameters of each query the run
+    would send. Packages with no history yet are backfilled, newest month first."""
+    parts = [bigquery_sql.QUERY.rstrip("\n")]
+    if known:
+        parts += [
+            "-- parameters",
+            bigquery_sql.describe(bigquery_sql.parameters(known, start, end)),
+        ]
+    if new and since <= end:
+        from generator.commands.backfill import month_chunks
+
+        first, last = month_chunks(since, end)[-1]
+        parts += [
+            f"-- backfill of packages with no history yet: the same SQL once per month from "
+            f"{since} to {end}, newest first (a month above the cap is halved); the first:",
+            bigquery_sql.describe(bigquery_sql.parameters(new, first, last)),
+        ]
+    return "\n".join(parts)
 
 
 def fetch_window(
@@ -240,7 +265,9 @@ def check_cap(estimate: int, cap: int, start: dt.date, end: dt.date, count: int)
             f"({estimate} bytes) for {count} package(s), {start}..{end}, above the cap of "
             f"{human_bytes(cap)} ({cap} bytes). Nothing was queried or written. Fix: query fewer "
             "days (--days), or raise the cap with --max-bytes-billed or "
-            "`maximum_bytes_billed:` under `settings:` in packages.yaml."
+            "`maximum_bytes_billed:` under `settings:` in packages.yaml.",
+            estimate=estimate,
+            cap=cap,
         )
 
 

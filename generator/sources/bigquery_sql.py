@@ -4,10 +4,11 @@ Design (the README's "query design" section explains it at length):
 - One scan of `bigquery-public-data.pypi.file_downloads`, pruned by the partition column
   (`timestamp`, a half-open UTC range) and the clustering column
   (`project IN UNNEST(@packages)`), reading only the eight columns it needs.
-- The pypistats.org rules, matched to its own ETL: only rows whose `details.python`
-  matches `^[0-9]\\.[0-9]+` (or is NULL) count at all; `with_mirrors` counts every such
-  row; every other pypistats dimension excludes the mirror installers, and a NULL
-  installer too (SQL's `NULL NOT IN (...)` is not true, exactly as in pypistats.org).
+- The pypistats.org rules, matched to its own ETL (pypistats/tasks/pypi.py): only rows
+  whose `details.python` matches `^[0-9]\\.[0-9]+.{0,}$` (or is NULL) count at all. That is
+  the ETL's own pattern: a leading `major.minor` and no line break (RE2's `.` and `$`).
+  `with_mirrors` counts every such row; every other pypistats dimension excludes the
+  mirror installers, and a NULL installer too (SQL's `NULL NOT IN (...)` is not true, exactly as in pypistats.org).
 - One GROUP BY GROUPING SETS folds everything into a small cube: per day and project, one
   row per category of each dimension, with two counts (all rows; rows not from mirrors).
 - Package names and dates are query parameters, never spliced into the SQL text.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 TABLE = "bigquery-public-data.pypi.file_downloads"
 MIRRORS = ("bandersnatch", "z3c.pypimirror", "Artifactory", "devpi")
 SYSTEMS = ("Windows", "Linux", "Darwin")
-PYTHON_FILTER = r"^[0-9]\.[0-9]+"
+PYTHON_FILTER = r"^[0-9]\.[0-9]+.{0,}$"  # verbatim from pypistats.org's ETL
 PYTHON_MINOR = r"^[0-9]+\.[0-9]+"
 
 # Result columns: which dimension column is set tells which grouping set a row belongs to.

@@ -121,6 +121,7 @@ class BigQueryStandIn:
             return _error(400, "invalidQuery", f"stand-in could not run the query: {exc}")
         now = str(int(time.time() * 1000))
         record = {
+            "job_id": job_id,
             "sql": sql,
             "params": params,
             "maximumBytesBilled": query.get("maximumBytesBilled"),
