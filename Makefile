@@ -8,6 +8,9 @@ PORT ?= 8000
 .PHONY: setup demo serve test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "Python >= 3.11 is needed; $(PYTHON) is $$($(PYTHON) --version 2>&1)." \
+	       "Run e.g. 'make $(MAKECMDGOALS) PYTHON=python3.12'."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -11,6 +11,7 @@ browser really draws with DejaVu Sans (the first family in the SVG's font stack)
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
 import itertools
@@ -23,7 +24,6 @@ from typing import Any
 
 import jinja2
 
-from generator.derive import recent
 from generator.model import WITH_MIRRORS, WITHOUT_MIRRORS, Series
 
 TABLE_PATH = Path(__file__).resolve().parent / "data" / "badge_widths.json"
@@ -331,7 +331,9 @@ def render_svg(lay: Layout) -> str:
     return _environment().get_template(template_name(lay.style)).render(b=lay)
 
 
+@functools.lru_cache(maxsize=4096)
 def render(badge: Badge, style: str = "flat") -> str:
+    """The SVG of `badge` (memoized: across 1,000 packages many badges are identical)."""
     return render_svg(layout(badge, style))
 
 
@@ -349,11 +351,18 @@ def stem(period: str, mirrors: bool = False, style: str = "flat") -> str:
 
 
 def counts(overall: Series, category: str = WITHOUT_MIRRORS) -> dict[str, int]:
-    """Badge numbers: day/week/month as `derive.recent`, total = every row of `category`."""
-    last = recent(overall, category)
-    out = {period: last[key] for period, key in _RECENT_KEYS.items()}
-    out["total"] = sum(n for (_, c), n in overall.items() if c == category)
-    return out
+    """Badge numbers: day/week/month as `derive.recent`, total = every row of `category`.
+
+    One pass over the series (this runs for every package on every build)."""
+    daily = {d: n for (d, c), n in overall.items() if c == category}
+    out = {"total": sum(daily.values())}
+    if not daily:
+        return {"day": 0, "week": 0, "month": 0, **out}
+    end = dt.date.fromisoformat(max(daily))
+    for period, days in (("day", 1), ("week", 7), ("month", 30)):
+        start = (end - dt.timedelta(days=days - 1)).isoformat()
+        out[period] = sum(n for d, n in daily.items() if d >= start)
+    return {period: out[period] for period in (*_RECENT_KEYS, "total")}
 
 
 VARIANT_PERIODS = ("month",)

@@ -71,22 +71,46 @@ _TYPE_WORDS = {str: "a string", int: "an integer", type(None): "empty"}
 
 def load_config(path: Path) -> Config:
     """Read and validate packages.yaml; raise ConfigError listing every problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            [
-                Problem(
-                    path, 0, "file not found. Create it with a `packages:` list, or pass --config"
-                )
-            ]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(path, 0, f"cannot read the file ({exc})")]) from None
-    config, problems = parse_config(text, path)
+    config, problems = parse_config(read_config_text(path), path)
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def read_config_text(path: Path, *, missing_ok: bool = False) -> str:
+    """The text of packages.yaml; a file we cannot read is a ConfigError saying why.
+
+    With `missing_ok`, a file that does not exist reads as empty (for `add`).
+    """
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if missing_ok:
+            return ""
+        raise ConfigError(
+            [
+                Problem(
+                    path,
+                    0,
+                    "file not found. Run from the repository root, pass --config FILE, "
+                    "or create it with `python -m generator add NAME`",
+                )
+            ]
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            [Problem(path, 0, "is a directory; pass --config with the path of packages.yaml")]
+        ) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            [Problem(path, line, "not UTF-8 text; save the file with UTF-8 encoding")]
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(
+            [Problem(path, 0, f"cannot read the file ({reason}); check its permissions")]
+        ) from None
 
 
 def parse_config(text: str, path: Path) -> tuple[Config, list[Problem]]:
@@ -157,8 +181,15 @@ def _line(node: yaml.Node) -> int:
 
 
 def _scalar(node: yaml.Node) -> Any:
-    """The Python value of a scalar node, using YAML's safe type resolution."""
-    return yaml.safe_load(yaml.serialize(node))
+    """The Python value of a scalar node, using YAML's safe type resolution.
+
+    A tag the safe loader refuses (`!!python/...`, `!custom`) gives back the node itself,
+    which every caller reports as the wrong type, on its line.
+    """
+    try:
+        return yaml.safe_load(yaml.serialize(node))
+    except yaml.YAMLError:
+        return node
 
 
 def _setting(key: str, node: yaml.Node, path: Path) -> tuple[Any, Problem | None]:
@@ -203,8 +234,16 @@ def _packages(node: yaml.Node, path: Path) -> tuple[list[Package], list[Problem]
             continue
         fields: dict[str, str | None] = {}
         name_reported = False
+        seen_in_item: set[str] = set()
         for key_node, value_node in item.value:
             key = key_node.value
+            if key in seen_in_item:
+                problems.append(
+                    Problem(path, _line(key_node), f"`{key}` is set twice in this package")
+                )
+                name_reported = name_reported or key == "name"
+                continue
+            seen_in_item.add(key)
             if key not in PACKAGE_KEYS:
                 problems.append(
                     Problem(

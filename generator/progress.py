@@ -36,3 +36,13 @@ def progress(
     if bar:
         out.write(f"\r{label} [{'#' * width}] {total}/{total} done{' ' * 30}\n")
         out.flush()
+
+
+class LineClearingHandler(logging.StreamHandler):
+    """Log to stderr; on a terminal, clear a half-drawn progress bar first."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stream = self.stream
+        if getattr(stream, "isatty", lambda: False)():
+            stream.write("\r\033[K")
+        super().emit(record)

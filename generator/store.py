@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import io
 import os
 import re
@@ -147,6 +148,7 @@ def write_text_atomic(path: Path, text: str) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + path.name + ".", dir=path.parent)
     try:
+        os.fchmod(fd, _mode_for(path))  # mkstemp makes 0600; keep the file's usual mode
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -158,6 +160,22 @@ def write_text_atomic(path: Path, text: str) -> bool:
         raise
     _fsync_dir(path.parent)
     return True
+
+
+def _mode_for(path: Path) -> int:
+    """The existing file's permissions, or 0666 less the umask for a new file."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+@functools.cache
+def _umask() -> int:
+    """The process umask, read once (reading it means setting it, so not from threads)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 def _fsync_dir(directory: Path) -> None:

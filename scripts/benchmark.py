@@ -170,10 +170,10 @@ def main() -> None:
     )
     assets.vega_bundle()  # warm the per-version cache, as every build after the first finds it
     load = os.getloadavg()[0]
-    # A new output directory, as in CI. (Deleting a big tree just before would slow the
-    # build down: on a disk mounted with `discard`, the trims land during the next writes.)
-    for old in root.glob("site-*"):
-        shutil.rmtree(old)
+    # A new output directory, as in CI. Older ones are deleted only after the timed build:
+    # deleting a big tree just before would slow the build down (on a disk mounted with
+    # `discard`, the trims land during the next writes).
+    previous = list(root.glob("site-*"))
     site = root / f"site-{time.time_ns()}"
     elapsed, cpu, peak = timed_build(config, data, site)
     size, files = site_size(site)
@@ -198,6 +198,8 @@ def main() -> None:
             config, data, root / f"site-{time.time_ns()}", badges=False
         )
         print(f"without badges       {elapsed:6.1f} s wall, {cpu:.1f} s CPU (what the badges cost)")
+    for old in previous:
+        shutil.rmtree(old)
     if not args.keep:
         shutil.rmtree(root)
 

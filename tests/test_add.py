@@ -50,3 +50,75 @@ def test_add_refuses_an_invalid_name_and_an_invalid_file(tmp_path):
     path.write_text("packages:\n  - name: a\n    bogus: 1\n")
     result = run_cli("add", "b", "--config", path)
     assert result.returncode == 2 and f"{path}:3: unknown key `bogus`" in result.stderr
+
+
+def test_add_creates_the_packages_list_when_there_is_none_yet(tmp_path):
+    path = tmp_path / "packages.yaml"
+    path.write_text("# My packages\nsite_title: Mine  # the header\n")
+    result = run_cli("add", "requests", "--group", "Web", "--config", path)
+    assert result.returncode == 0, result.stderr
+    text = path.read_text()
+    assert text.startswith("# My packages\nsite_title: Mine  # the header\n")
+    config = load_config(path)
+    assert [(p.name, p.group) for p in config.packages] == [("requests", "Web")]
+    assert config.settings.site_title == "Mine"
+
+
+def test_add_fills_an_empty_packages_list(tmp_path):
+    path = tmp_path / "packages.yaml"
+    for empty in ("packages:\n", "packages: []\n"):
+        path.write_text(empty)
+        assert run_cli("add", "numpy", "--config", path).returncode == 0
+        assert [p.name for p in load_config(path).packages] == ["numpy"]
+        assert "\n  - name: numpy\n" in path.read_text()  # block style, like the rest
+
+
+def test_add_creates_a_missing_file(tmp_path):
+    path = tmp_path / "packages.yaml"
+    result = run_cli("add", "flask", "--config", path)
+    assert result.returncode == 0, result.stderr
+    assert f"created {path}" in result.stderr
+    assert [p.name for p in load_config(path).packages] == ["flask"]
+
+
+def test_appending_keeps_comments_below_the_list_below_it(tmp_path):
+    path = tmp_path / "packages.yaml"
+    path.write_text(
+        "packages:\n"
+        "  - name: flask\n"
+        "  - name: requests  # the classic\n"
+        "\n"
+        "# Settings below\n"
+        "site_title: Stats\n"
+    )
+    assert run_cli("add", "zope.interface", "--config", path).returncode == 0
+    assert path.read_text() == (
+        "packages:\n"
+        "  - name: flask\n"
+        "  - name: requests  # the classic\n"
+        "  - name: zope.interface\n"
+        "\n"
+        "# Settings below\n"
+        "site_title: Stats\n"
+    )
+
+
+def test_add_refuses_files_it_cannot_edit_safely_and_leaves_them_alone(tmp_path):
+    path = tmp_path / "packages.yaml"
+    cases = {
+        "- requests\n": "1: the top level must be a mapping",
+        "packages: requests\n": "1: `packages:` must be a list",
+        "packages:\n  - requests\n": "2: each package must be a mapping",
+        "packages: [\n": "2: not valid YAML",
+    }
+    for text, message in cases.items():
+        path.write_text(text)
+        result = run_cli("add", "flask", "--config", path)
+        assert result.returncode == 2, text
+        assert "Traceback" not in result.stderr
+        assert f"{path}:{message}" in result.stderr, result.stderr
+        assert path.read_text() == text
+    path.unlink()
+    path.mkdir()
+    result = run_cli("add", "flask", "--config", path)
+    assert result.returncode == 2 and "is a directory" in result.stderr

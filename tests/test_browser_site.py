@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -311,3 +312,142 @@ def test_gaps_are_shaded_on_the_daily_chart(base_url: str, watched: Watched):
     assert other.locator(bands).count() == 0
     assert other.locator("#chart-overall g.mark-line path").count() == 4
     watched.assert_clean()
+
+
+TIME_CHARTS = (
+    "chart-overall",
+    "chart-python-minor",
+    "chart-python-major",
+    "chart-system",
+    "chart-version",
+    "chart-installer",
+    "chart-ci",
+)
+
+
+def csv_counts(base_url: str, path: str) -> dict[tuple[str, str], int]:
+    with urllib.request.urlopen(base_url + path) as response:
+        lines = response.read().decode().splitlines()[1:]
+    return {(d, c): int(n) for d, c, n in (line.split(",") for line in lines)}
+
+
+def tooltip_rows(page: Any, chart_id: str, x_fraction: float) -> dict[str, str]:
+    svg = page.locator(f"#{chart_id} .chart svg")
+    svg.scroll_into_view_if_needed()
+    box = svg.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * x_fraction, box["y"] + box["height"] * 0.4, steps=4)
+    page.locator("#vg-tooltip-element").wait_for(state="visible", timeout=10_000)
+    rows: dict[str, str] = page.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('#vg-tooltip-element tr')]"
+        ".map(r => [r.querySelector('.key').textContent.replace(/:$/, ''),"
+        " r.querySelector('.value').textContent]))"
+    )
+    return rows
+
+
+def test_tooltips_give_exact_numbers(base_url: str, watched: Watched):
+    page = watched.open(base_url + "packages/extras-pkg/")
+    wait_drawn(page, 1)
+    overall = csv_counts(base_url, "data/extras-pkg/overall.csv")
+    rows = tooltip_rows(page, "chart-overall", 0.55)
+    day = rows["Date"].split()[-1]
+    assert rows["Without mirrors"] == f"{overall[(day, 'without_mirrors')]:,}"
+    assert rows["With mirrors"] == f"{overall[(day, 'with_mirrors')]:,}"
+    minor = csv_counts(base_url, "data/extras-pkg/python_minor.csv")
+    page = watched.open(base_url + "packages/extras-pkg/")  # charts share one tooltip element
+    wait_drawn(page, 1)
+    rows = tooltip_rows(page, "chart-python-minor", 0.45)
+    day = rows["Date"].split()[-1]
+    assert rows["3.10"] == f"{minor[(day, '3.10')]:,}"
+    watched.assert_clean()
+
+
+def test_every_time_chart_marks_the_counting_change_and_has_a_legend(
+    base_url: str, watched: Watched
+):
+    page = watched.open(base_url + "packages/extras-pkg/")
+    wait_drawn(page, 1)
+    for chart_id in TIME_CHARTS:
+        assert "PyPI counting change" in texts(page, f"#{chart_id} svg text"), chart_id
+        assert page.locator(f"#{chart_id} .role-legend").count() == 1, chart_id
+    labels = texts(page, "#chart-overall .role-legend-label text")
+    assert labels == ["With mirrors", "Without mirrors", "7-day average", "28-day average"]
+    page.get_by_role("button", name="30d").click()  # 2026-08-24 is before the last 30 days
+    wait_drawn(page, 2)
+    for chart_id in TIME_CHARTS:
+        assert "PyPI counting change" not in texts(page, f"#{chart_id} svg text"), chart_id
+    watched.assert_clean()
+
+
+def test_range_buttons_and_units_toggle_work_on_every_chart(base_url: str, watched: Watched):
+    page = watched.open(base_url + "packages/extras-pkg/")
+    wait_drawn(page, 1)
+    countries = "document.querySelector('#chart-country .chart')._view.scale('x').domain()[1]"
+    all_countries = page.evaluate(countries)
+    page.get_by_role("button", name="30d").click()
+    wait_drawn(page, 2)
+    for chart_id in TIME_CHARTS:
+        assert 28 <= x_domain_days(page, chart_id) <= 30, chart_id
+    assert page.evaluate(countries) < all_countries / 3  # 30 of 300 days
+    toggled = page.locator(".chart-card:has(button[data-mode])")
+    ids = [toggled.nth(i).get_attribute("id") for i in range(toggled.count())]
+    assert set(ids) == set(TIME_CHARTS[1:]) | {"chart-country"}
+    for chart_id in ids:
+        card = page.locator(f"#{chart_id}")
+        chart = f"document.querySelector('#{chart_id} .chart')"
+        pct_before = any(t.endswith("%") for t in texts(page, f"#{chart_id} .role-axis-label text"))
+        other = "Count" if pct_before else "Share %"
+        drawn = page.evaluate(f"+{chart}.dataset.drawn")
+        card.get_by_role("button", name=other).click()
+        page.wait_for_function(f"+{chart}.dataset.drawn > {drawn}")
+        pct_after = any(t.endswith("%") for t in texts(page, f"#{chart_id} .role-axis-label text"))
+        assert pct_after != pct_before, chart_id
+        assert card.locator(MARKS + ", g.mark-rect path").count() > 0, chart_id
+        assert card.get_by_role("button", name=other).get_attribute("aria-pressed") == "true"
+    watched.assert_clean()
+
+
+def test_legends_fit_on_a_phone(base_url: str, browser: Any):
+    w = Watched(browser, width=390)
+    try:
+        page = w.open(base_url + "packages/extras-pkg/")
+        wait_drawn(page, 1)
+        overflow = page.evaluate(
+            """[...document.querySelectorAll('.chart svg')].flatMap(svg => {
+                 const right = svg.getBoundingClientRect().right;
+                 return [...svg.querySelectorAll('.role-legend-label text')]
+                   .filter(t => t.getBoundingClientRect().right > right + 1)
+                   .map(t => t.textContent); })"""
+        )
+        assert overflow == []
+        assert len(texts(page, "#chart-overall .role-legend-label text")) == 4
+        w.assert_clean()
+    finally:
+        w.close()
+
+
+def test_404_without_base_url_is_styled_and_finds_the_root(
+    tmp_path: Path, browser: Any, artifacts_dir: Path
+):
+    config, data = make_inputs(tmp_path)
+    site = tmp_path / "site"
+    build_site(load_config(config), data, site, "")
+    w = Watched(browser)
+    try:
+        with serve(site, "/repo/") as url:
+            page = w.open(url + "packages/no-such-package/deeper")
+            assert "Page not found" in page.locator("h1").inner_text()
+            assert page.evaluate(
+                "getComputedStyle(document.querySelector('.topbar')).backgroundColor"
+            ) == ("rgb(255, 255, 255)")
+            link = page.get_by_role("link", name="Go to the package list")
+            page.wait_for_function(
+                "document.querySelector('a.button').href.endsWith('/repo/')", timeout=10_000
+            )
+            page.screenshot(path=str(artifacts_dir / "site-404.png"))
+            link.click()
+            page.wait_for_load_state("networkidle")
+            assert page.url == url
+            assert page.locator("[data-search]").count() == 1
+    finally:
+        w.close()

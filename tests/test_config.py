@@ -65,6 +65,9 @@ def test_good_file_loads_with_defaults_for_unset_settings(tmp_path):
         ("colour: red\npackages:\n  - name: a\n", ["1: unknown setting `colour`"]),
         ("packages:\n  - name: a\npackages:\n  - name: b\n", ["3: `packages` is set twice"]),
         ("packages:\n  - name: [unclosed\n", ["3: not valid YAML"]),
+        ("packages:\n  - name: a\n    name: b\n", ["3: `name` is set twice in this package"]),
+        ("packages:\n  - name: !!python/name:os.system x\n", ["2: `name` must be a string"]),
+        ("refetch_days: !days 3\npackages:\n  - name: a\n", ["1: `refetch_days` must be an"]),
         (
             "packages:\n  - name: Foo_Bar\n  - name: foo.bar\n",
             [
@@ -121,3 +124,24 @@ def test_missing_config_file_is_a_configuration_error(tmp_path):
 def test_repository_packages_yaml_is_valid():
     config = load_config(Path(__file__).resolve().parent.parent / "packages.yaml")
     assert len(config.packages) >= 10
+
+
+def test_a_file_that_is_not_utf8_names_the_line_and_the_fix(tmp_path):
+    path = tmp_path / "packages.yaml"
+    path.write_bytes(b"# list\npackages:\n  - name: caf\xe9\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:3: not UTF-8 text; save the file with UTF-8 encoding"
+    ]
+    result = run_cli("validate", "--config", path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{path}:3: not UTF-8 text" in result.stderr
+
+
+def test_a_directory_given_as_the_config_is_a_clear_error(tmp_path):
+    result = run_cli("validate", "--config", tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{tmp_path}: is a directory; pass --config with the path of packages.yaml" in (
+        result.stderr
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from generator.store import list_packages, read_series
 from tests.cli_helpers import run_cli, snapshot
 
@@ -24,3 +26,15 @@ def test_demo_builds_a_site_from_deterministic_sample_data_marked_as_sample(tmp_
     second = tmp_path / "two"
     assert run_cli("demo", "--out", second, "--years", "1").returncode == 0
     assert snapshot(first / "data") == snapshot(second / "data")
+
+
+def test_demo_says_what_to_do_when_the_port_is_taken(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("demo", "--out", tmp_path, "--years", "1", "--serve", "--port", port)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
+    assert "make demo PORT=8001" in result.stderr
+    assert (tmp_path / "site" / "index.html").is_file()  # built before serving

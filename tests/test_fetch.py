@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -176,8 +178,10 @@ def test_fetch_over_http_writes_the_four_files(tmp_path: Path, server: ReplaySer
         for endpoint in ("overall", "python_minor", "system")
     ]
     # At most 5 requests a second by default: the sixth waits for the first to age out.
+    # (Slack for the first request's connection set-up on a busy machine; without the
+    # limiter all six arrive within a few milliseconds.)
     arrivals = [r.at for r in server.requests]
-    assert arrivals[5] - arrivals[0] >= 0.99
+    assert arrivals[5] - arrivals[0] >= 0.9
 
 
 def test_rate_limits_come_from_the_option_or_packages_yaml(
@@ -516,3 +520,45 @@ def test_auto_with_credentials_delegates_to_bigquery(
     code, _, _ = run("--source", "pypistats")
     assert code == 0 and len(calls) == 1
     assert len(run.server.requests) == 3
+
+
+def test_ctrl_c_stops_cleanly_and_leaves_history_intact(
+    tmp_path: Path, server: ReplayServer
+) -> None:
+    """SIGINT while a request hangs: no traceback, a clear message, every file old or new."""
+    write_config(tmp_path, ["purl2src", "vulnq"])
+    server.set_snapshot("2026-05-15")
+    first = subprocess.run(
+        fetch_command(tmp_path, server), env=subprocess_env(), capture_output=True, timeout=60
+    )
+    assert first.returncode == 0
+    before = files_of(tmp_path / "data")
+    server.set_snapshot("2026-08-22")
+    server.reset()
+    server.inject("vulnq/overall", "timeout", hang=30)
+    process = subprocess.Popen(
+        fetch_command(tmp_path, server),
+        cwd=REPO,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not server.requests_for("vulnq/overall"):
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert "interrupted; files already written are complete" in err
+    after = files_of(tmp_path / "data")
+    assert set(after) == set(before)  # no temporary file left behind
+    assert {p: b for p, b in after.items() if p.startswith("vulnq/")} == {
+        p: b for p, b in before.items() if p.startswith("vulnq/")
+    }
+    assert after["purl2src/overall.csv"] != before["purl2src/overall.csv"]  # finished first

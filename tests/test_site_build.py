@@ -353,6 +353,8 @@ def test_home_page_totals_search_and_groups(site: Path):
     assert 'id="group-web"' in text and 'id="group-data"' in text
     assert text.index("Data <span") < text.index("Web <span") < text.index("Other packages")
     assert text.count('class="pkg"') == 4
+    card = text[text.index('data-name="not-fetched ') :]
+    assert "no data yet" in card[: card.index("</li>")] and "0<small>" not in card
 
 
 def test_top_list_ranks_by_month_with_trends(site: Path):
@@ -360,6 +362,8 @@ def test_top_list_ranks_by_month_with_trends(site: Path):
     names = re.findall(r'<tr data-name="([^"]+)"', text)
     assert names[0] == "big-package" and names[-1] == "not-fetched"
     assert text.count('<svg class="spark"') == 3  # not-fetched has no trend
+    row = text[text.index('<tr data-name="not-fetched"') :]
+    assert "no data yet" in row[: row.index("</tr>")]
     assert 'data-rank="movers"' in text
 
 
@@ -613,3 +617,85 @@ def test_chart_templates_are_built_with_altair_and_cached(
     assert len(cached) == 1
     cached[0].write_text("window.PYPISTATS_CHARTS = {};\n")  # the cache is what is served
     assert assets.charts_js() == "window.PYPISTATS_CHARTS = {};\n"
+
+
+def test_published_history_is_linked_not_copied_and_survives_the_next_fetch(tmp_path: Path):
+    config, data = make_inputs(tmp_path)
+    site = tmp_path / "site"
+    build_site(load_config(config), data, site, "")
+    source = data / "big-package" / "overall.csv"
+    published = site / "data" / "big-package" / "overall.csv"
+    assert published.stat().st_ino == source.stat().st_ino  # no 0.5 GB copy at 1,000 packages
+    before = published.read_bytes()
+    series = store.read_series(source)
+    series[("2026-11-21", "with_mirrors")] = 7
+    series[("2026-11-21", "without_mirrors")] = 5
+    store.write_series(source, series)  # what fetch does: a new file renamed over the old
+    assert published.read_bytes() == before  # the published site does not change under it
+    assert "2026-11-21,without_mirrors,5" in source.read_text()
+    build_site(load_config(config), data, site, "")  # the next build wipes site/, not data/
+    assert "2026-11-21,without_mirrors,5" in published.read_text()
+
+
+def test_history_is_copied_when_it_cannot_be_linked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    def refuse(src: object, dst: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    config, data = make_inputs(tmp_path)
+    site = tmp_path / "site"
+    monkeypatch.setattr("generator.site.build.os.link", refuse)
+    build_site(load_config(config), data, site, "")
+    source = data / "small-pkg" / "system.csv"
+    published = site / "data" / "small-pkg" / "system.csv"
+    assert published.read_bytes() == source.read_bytes()
+    assert published.stat().st_ino != source.stat().st_ino
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "date,category,downloads\n",
+        "date,category,downloads",
+        "date,category,downloads\n2026-01-01,with_mirrors,5\n2026-01-01,without_mirrors,4\n",
+        "date,category,downloads\n2026-01-01,with_mirrors,5\n2026-01-02,without_mirrors,4",
+        "date,category,downloads\r\n2026-01-01,with_mirrors,5\r\n2026-01-02,null,0\r\n",
+    ],
+)
+def test_fast_readers_agree_with_the_store(tmp_path: Path, text: str):
+    from generator.site import history
+
+    path = tmp_path / "python_minor.csv"
+    path.write_bytes(text.encode())
+    expected = store.read_series(path)
+    assert history.read_overall(path) == expected
+    tail = history.read_tail(path, "2026-01-02", "2026-01-02")
+    assert tail.rows == [(d, c, n) for (d, c), n in sorted(expected.items()) if d == "2026-01-02"]
+    assert tail.totals == {c: n for (d, c), n in expected.items() if d == "2026-01-02"}
+
+
+@pytest.mark.parametrize(
+    "row", ["2026-01-02,3.10,-4", "2026-01-02,3.10,+4", "2026-01-02,3.10, 4", "2026-01-02,3.10"]
+)
+def test_fast_tail_reader_reports_bad_rows_with_their_line(tmp_path: Path, row: str):
+    from generator.site import history
+
+    path = tmp_path / "python_minor.csv"
+    path.write_text(f"date,category,downloads\n2026-01-01,3.9,1\n{row}\n2026-01-03,3.9,2\n")
+    with pytest.raises(CorruptFileError) as info:
+        history.read_tail(path, "2026-01-02", "2026-01-03")
+    assert info.value.line == 3
+
+
+def test_fast_readers_match_the_store_on_generated_history(tmp_path: Path):
+    from generator.site import history
+
+    _, data = make_inputs(tmp_path)
+    for path in sorted((data / "extras-pkg").glob("*.csv")):
+        expected = store.read_series(path)
+        assert history.read_overall(path) == expected, path.name
+        tail = history.read_tail(path, "2026-06-01", "2026-11-19")  # ends before the last day
+        assert tail.rows == [
+            (d, c, n) for (d, c), n in sorted(expected.items()) if "2026-06-01" <= d <= "2026-11-19"
+        ], path.name

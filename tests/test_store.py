@@ -151,3 +151,16 @@ def test_a_name_cannot_escape_the_data_directory(tmp_path):
     with pytest.raises(ValueError):
         update_package(tmp_path, "../outside", {"overall": {("2024-01-01", "a"): 1}})
     assert not (tmp_path.parent / "outside").exists()
+
+
+def test_written_files_keep_ordinary_permissions(tmp_path):
+    """mkstemp's private 0600 must not leak into data/ or packages.yaml."""
+    new = tmp_path / "pkg" / "overall.csv"
+    store.write_series(new, {("2024-01-01", "with_mirrors"): 1})
+    assert new.stat().st_mode & 0o777 == 0o666 & ~store._umask()
+    assert new.stat().st_mode & 0o044  # readable by others under any usual umask
+    existing = tmp_path / "packages.yaml"
+    existing.write_text("packages: []\n")
+    existing.chmod(0o664)
+    store.write_text_atomic(existing, "packages:\n  - name: a\n")
+    assert existing.stat().st_mode & 0o777 == 0o664

@@ -10,8 +10,10 @@ import logging
 from pathlib import Path
 
 from generator.config import load_config
+from generator.errors import UsageError
 from generator.sample import SAMPLE_PACKAGES, sample_history
 from generator.store import update_package, write_text_atomic
+from generator.units import positive
 
 log = logging.getLogger(__name__)
 SAMPLE_NOTE = "This directory holds generated SAMPLE data, not real PyPI downloads.\n"
@@ -19,10 +21,30 @@ DEMO_END = dt.date(2026, 11, 20)  # fixed, so the demo is the same on every mach
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=Path(".demo"), help="scratch directory")
-    parser.add_argument("--years", type=int, default=3, help="years of sample history")
-    parser.add_argument("--serve", action="store_true", help="serve the site on localhost")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(".demo"),
+        metavar="DIR",
+        help="scratch directory: DIR/data, DIR/site and DIR/packages.yaml (default: .demo)",
+    )
+    parser.add_argument(
+        "--years",
+        type=positive(int),
+        default=3,
+        metavar="N",
+        help=f"years of sample history, ending on {DEMO_END.isoformat()} (default: 3)",
+    )
+    parser.add_argument(
+        "--serve", action="store_true", help="then serve the site on 127.0.0.1 until Ctrl-C"
+    )
+    parser.add_argument(
+        "--port", type=positive(int), default=8000, help="port for --serve (default: 8000)"
+    )
+    parser.epilog = (
+        "Needs no network and no credentials. The packages are made up (acme-*), the "
+        "numbers are generated, and every page says so. --config and --data-dir are ignored."
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,7 +89,14 @@ def build(config_path: Path, data_dir: Path, site_dir: Path) -> None:
 
 def serve(site_dir: Path, port: int) -> None:
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}); the site is built in "
+            f"{site_dir}. Pick another port: `make demo PORT=8001` or `--port 8001`"
+        ) from None
+    with server:
         log.info("serving the sample site at http://127.0.0.1:%d/ (Ctrl-C to stop)", port)
         try:
             server.serve_forever()

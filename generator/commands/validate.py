@@ -16,5 +16,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)  # ConfigError → exit 2 with every problem listed
-    log.info("%s: OK, %d packages", config.path, len(config.packages))
+    count = len(config.packages)
+    log.info("%s: OK, %d package%s", config.path, count, "" if count == 1 else "s")
     return 0

@@ -117,12 +117,14 @@ def overall_template() -> dict[str, Any]:
                     domain=list(labels.values()), range=[v[1] for v in OVERALL_SERIES.values()]
                 ),
             ),
+            # On `series`, not `label`: Vega-Lite merges the legends of channels that share a
+            # field, and `legend=None` on one of them would hide the colour legend too.
             strokeWidth=alt.StrokeWidth(
-                "label:N",
+                "series:N",
                 legend=None,
-                sort=list(labels.values()),
+                sort=list(OVERALL_SERIES),
                 scale=alt.Scale(
-                    domain=list(labels.values()), range=[v[2] for v in OVERALL_SERIES.values()]
+                    domain=list(OVERALL_SERIES), range=[v[2] for v in OVERALL_SERIES.values()]
                 ),
             ),
         )

@@ -43,7 +43,10 @@ def parse_response(body: bytes, name: str, endpoint: str, url: str = "") -> Seri
     where = url or f"{endpoint} for {name}"
 
     def bad(reason: str) -> SourceError:
-        return SourceError(f"{where}: {reason}; not the pypistats.org JSON we expected")
+        return SourceError(
+            f"{where}: {reason}; not the pypistats.org JSON we expected. If this persists, "
+            "check that --api-url (api_url in packages.yaml) points at the pypistats.org API"
+        )
 
     try:
         doc: Any = json.loads(body)
@@ -145,7 +148,10 @@ class PypistatsClient:
                 "packages.yaml (a new package appears a day after its first download)"
             )
         if response.status_code != 200:
-            raise SourceError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
+            raise SourceError(
+                f"{url}: HTTP {response.status_code} {response.reason_phrase}. Check that "
+                "--api-url (api_url in packages.yaml) points at the pypistats.org API"
+            )
         return parse_response(response.content, name, endpoint, url)
 
     def fetch_package(self, name: str) -> dict[str, Series]:

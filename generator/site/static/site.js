@@ -68,6 +68,13 @@
     } else if (spec.layer) {  // no gaps: drop the empty layer rather than draw nothing
       spec.layer = spec.layer.filter(function (l) { return !(l.data && l.data.name === "gaps"); });
     }
+    // A bottom legend is one row and does not wrap: on a narrow card, lay it out in columns.
+    var labels = cats.length ? cats : ["With mirrors", "Without mirrors", "7-day average", "28-day average"];
+    var longest = Math.max.apply(null, labels.map(function (c) { return String(c).length; }));
+    var columns = Math.max(1, Math.floor((el.clientWidth || 600) / (30 + 6.5 * longest)));
+    if (columns < labels.length && spec.config && spec.config.legend) {
+      spec.config.legend = Object.assign({}, spec.config.legend, { columns: columns });
+    }
     spec.params.forEach(function (p) {
       if (p.name === "cutoff") p.value = range.cutoff;
       if (p.name === "lastdate") p.value = range.last;
