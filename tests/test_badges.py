@@ -439,3 +439,33 @@ def test_different_badges_do_not_share_svg_ids() -> None:
         root = ET.fromstring(render(badge_for("month", count)))
         ids |= {e.attrib["id"] for e in root.iter() if "id" in e.attrib}
     assert len(ids) == 6
+
+
+def test_counts_equal_derive_recent_with_gaps_and_uneven_last_days() -> None:
+    """The fast one-pass counts agree with derive.recent, day by day, across gaps, and when
+    the with-mirrors series ends on another day than the without-mirrors one."""
+    import datetime as dt
+    import random
+
+    from generator.derive import recent
+
+    rng = random.Random(7)
+    for trial in range(40):
+        start = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(400))
+        overall: dict[tuple[str, str], int] = {}
+        for i in range(rng.randrange(0, 90)):
+            if rng.random() < 0.2:
+                continue  # a gap
+            day = (start + dt.timedelta(days=i)).isoformat()
+            overall[(day, "without_mirrors")] = rng.randrange(0, 5000)
+            if rng.random() < 0.9:
+                overall[(day, "with_mirrors")] = rng.randrange(0, 9000)
+        for category in ("without_mirrors", "with_mirrors"):
+            last = recent(overall, category)
+            total = sum(n for (_, c), n in overall.items() if c == category)
+            assert badges.counts(overall, category) == {
+                "day": last["last_day"],
+                "week": last["last_week"],
+                "month": last["last_month"],
+                "total": total,
+            }, (trial, category)

@@ -699,3 +699,30 @@ def test_fast_readers_match_the_store_on_generated_history(tmp_path: Path):
         assert tail.rows == [
             (d, c, n) for (d, c), n in sorted(expected.items()) if "2026-06-01" <= d <= "2026-11-19"
         ], path.name
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("2019-13-01,Linux,3", "bad date"),
+        ("2019-01-01,Linux,-3", "non-negative integer"),
+        ("2026-02-01,Linux,3\n2026-02-01,Linux,4", "duplicate row"),  # in the window
+    ],
+)
+def test_category_file_is_checked_outside_the_charted_window_too(
+    tmp_path: Path, line: str, reason: str
+):
+    """Category files are published as they are, so an old bad row must stop them too."""
+    from generator.site import history
+
+    path = tmp_path / "system.csv"
+    path.write_text(
+        "date,category,downloads\n2019-01-01,Darwin,1\n" + line + "\n2026-03-01,Linux,2\n"
+    )
+    with pytest.raises(CorruptFileError) as info:
+        history.read_tail(path, "2026-01-01", "2026-03-01")
+    assert reason in info.value.reason and info.value.line >= 3
+    good = tmp_path / "good.csv"
+    good.write_text("date,category,downloads\n2019-01-01,Darwin,1\n2026-03-01,Linux,2\n")
+    tail = history.read_tail(good, "2026-01-01", "2026-03-01")
+    assert tail.rows == [("2026-03-01", "Linux", 2)] and tail.totals == {"Linux": 2}

@@ -9,8 +9,7 @@ marker or an unparseable line is handed to the store's parser, which names the f
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
+import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +23,10 @@ from generator.model import Row, Series
 _CONFLICT = ("<", "=", ">", "|")
 
 
+# Dates already found valid in this process: every file repeats the same few thousand days.
+_VALID_DATES: set[str] = set()
+
+
 @dataclass(frozen=True)
 class Tail:
     """The rows of one history file from `since` on, and their totals per category."""
@@ -32,20 +35,13 @@ class Tail:
     totals: dict[str, int] = field(default_factory=dict)
 
 
-def _start_offset(text: str, since: str, last: str) -> int:
-    """Offset of the first line dated on or after `since` (files are sorted by date)."""
-    day = dt.date.fromisoformat(since)
-    end = dt.date.fromisoformat(last)
-    while day <= end:
-        pos = text.find("\n" + day.isoformat() + ",")
-        if pos >= 0:
-            return pos + 1
-        day += dt.timedelta(days=1)
-    return len(text)
-
-
 def read_tail(path: Path, since: str, last: str) -> Tail:
-    """Rows of `path` dated `since`..`last` (inclusive); empty when the file is absent."""
+    """Rows of `path` dated `since`..`last` (inclusive); empty when the file is absent.
+
+    The whole file is checked, since it is published as it is, but in bulk: one split of
+    the text, counts checked as one string, each distinct date validated once per process.
+    Any doubt goes to the store's parser, which names the file and line.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -53,24 +49,40 @@ def read_tail(path: Path, since: str, last: str) -> Tail:
     except UnicodeDecodeError:
         store.read_series(path)  # raises CorruptFileError with the line
         raise
-    if not text.startswith(store.HEADER) or any(marker in text for marker in _CONFLICT):
-        store.parse(text, path)  # raises CorruptFileError naming the line
-    start = _start_offset(text, since, last)
-    chunk = text[start:]
+    header_end = text.find("\n")
+    header = text if header_end < 0 else text[:header_end]
+    if header.rstrip("\r") != store.HEADER or '"' in text or any(m in text for m in _CONFLICT):
+        series = store.parse(text, path)  # raises CorruptFileError naming the line
+        return _tail([(d, c, n) for (d, c), n in sorted(series.items()) if since <= d <= last])
     try:
-        if '"' in chunk:
-            raise ValueError("quoted field")
-        dates, categories, counts = _columns(chunk)
-        if dates and dates[-1] > last:  # sorted by date: keep what ends on `last`
-            keep = next(i for i, d in enumerate(dates) if d > last)
-            dates, categories, counts = dates[:keep], categories[:keep], counts[:keep]
+        fields = _fields(text[header_end + 1 :] if header_end >= 0 else "")
+        dates, categories, counts = fields[0::3], fields[1::3], fields[2::3]
+        unseen = set(dates) - _VALID_DATES
+        if not all(store.is_date(d) for d in unseen):
+            raise ValueError("bad date")
+        _VALID_DATES.update(unseen)
     except ValueError:
         store.parse(text, path)  # names the bad line
         raise CorruptFileError(path, 0, "unreadable row") from None
+    if dates == sorted(dates):  # as the store writes them: the window is one slice
+        lo, hi = bisect.bisect_left(dates, since), bisect.bisect_right(dates, last)
+        rows = list(zip(dates[lo:hi], categories[lo:hi], map(int, counts[lo:hi]), strict=True))
+    else:
+        rows = [
+            (d, c, int(n))
+            for d, c, n in zip(dates, categories, counts, strict=True)
+            if since <= d <= last
+        ]
+    if len({(d, c) for d, c, _ in rows}) != len(rows):
+        store.parse(text, path)  # names the duplicate row
+    return _tail(rows)
+
+
+def _tail(rows: list[Row]) -> Tail:
     totals: dict[str, int] = {}
-    for category, n in zip(categories, counts, strict=True):
+    for _, category, n in rows:
         totals[category] = totals.get(category, 0) + n
-    return Tail(list(zip(dates, categories, counts, strict=True)), totals)
+    return Tail(rows, totals)
 
 
 def _columns(chunk: str) -> tuple[list[str], list[str], list[int]]:
@@ -78,8 +90,14 @@ def _columns(chunk: str) -> tuple[list[str], list[str], list[int]]:
 
     Raises ValueError for anything but three fields per line and non-negative integer counts
     (the caller then lets the store's parser name the line)."""
+    fields = _fields(chunk)
+    return fields[0::3], fields[1::3], list(map(int, fields[2::3]))
+
+
+def _fields(chunk: str) -> list[str]:
+    """All fields of `chunk`, flat, with the shape and the counts checked (see _columns)."""
     if not chunk:
-        return [], [], []
+        return []
     fields = chunk.replace("\r\n", "\n").replace("\n", ",").split(",")
     if fields[-1] == "":
         fields.pop()
@@ -90,7 +108,7 @@ def _columns(chunk: str) -> tuple[list[str], list[str], list[int]]:
     joined = "".join(raw)
     if not (joined.isdigit() and joined.isascii()) or "" in raw:
         raise ValueError("a count is not a non-negative integer")
-    return fields[0::3], fields[1::3], list(map(int, raw))
+    return fields
 
 
 def read_overall(path: Path) -> Series:
