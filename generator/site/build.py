@@ -23,17 +23,12 @@ from typing import Any
 
 import jinja2
 
-from generator import derive, runlog, stats, store
+from generator import badges, derive, runlog, stats, store
 from generator.config import Config, Package
 from generator.errors import CorruptFileError, UsageError
 from generator.model import ALL_KINDS, Series
 from generator.progress import progress
 from generator.site import api, assets, charts, content, costs, history, pages
-
-try:
-    from generator import badges as _badges_module
-except ImportError:  # pragma: no cover - the badges module ships with the repository
-    _badges_module = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +286,7 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
             if kind != "overall"
         }
         write_api(ctx, pkg.normalized, overall, tails, since, summary)
-    write_badges(ctx.out_dir, pkg.normalized, overall)
+    badges.write_badges(ctx.out_dir, pkg.normalized, overall)
     render_package_page(ctx, pkg, summary, present, tails)
     return PackageResult(
         name=pkg.name,
@@ -309,7 +304,7 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
 
 
 def publish_csvs(ctx: Context, src: Path, normalized: str) -> list[str]:
-    """Copy the package's history files to site/data/<name>/; return the kinds present."""
+    """Publish the package's history files in site/data/<name>/; return the kinds present."""
     target = ctx.out_dir / "data" / normalized
     present = [kind for kind in ALL_KINDS if (src / f"{kind}.csv").is_file()]
     if present:
@@ -368,24 +363,10 @@ def write_api(
         publish_file(path, target / kind)  # what the pypistats client requests (no extension)
 
 
-def _badges_not_available(out_dir: Path, normalized: str, overall: Series) -> None:
-    """Stand-in while generator.badges is missing: writes no badges."""
-    del out_dir, normalized, overall
-
-
-def write_badges(out_dir: Path, normalized: str, overall: Series) -> None:
-    if _badges_module is None:
-        _badges_not_available(out_dir, normalized, overall)
-    else:
-        _badges_module.write_badges(out_dir, normalized, overall)
-
-
 def badge_snippets(normalized: str, base_url: str, root: str) -> list[dict[str, str]]:
     """Snippets with the site's public URLs (a placeholder until base_url is configured)."""
-    if _badges_module is None:
-        return []
     out = []
-    for snippet in _badges_module.snippets(normalized, base_url or content.PLACEHOLDER_BASE_URL):
+    for snippet in badges.snippets(normalized, base_url or content.PLACEHOLDER_BASE_URL):
         name = snippet.get("name") or snippet["svg_url"].rsplit("/", 1)[-1].removesuffix(".svg")
         out.append({**snippet, "img_src": f"{root}badges/{normalized}/{name}.svg"})
     return out
