@@ -129,14 +129,7 @@ def overall_template() -> dict[str, Any]:
             ),
         )
     )
-    hover = alt.selection_point(
-        name="hover",
-        fields=["date"],
-        nearest=True,
-        on="pointerover",
-        clear="pointerout",
-        empty=False,
-    )
+    hover = _hover()
     rule = (
         base.mark_rule(color="#8a94a3")
         .encode(
@@ -203,14 +196,7 @@ def category_template(percent: bool) -> dict[str, Any]:
         ),
         order=alt.Order("order:Q", sort="descending"),
     )
-    hover = alt.selection_point(
-        name="hover",
-        fields=["date"],
-        nearest=True,
-        on="pointerover",
-        clear="pointerout",
-        empty=False,
-    )
+    hover = _hover()
     rule = (
         base.transform_pivot("cat", value=value, groupby=["date"])
         .mark_rule(color="#8a94a3")
@@ -263,3 +249,15 @@ def all_templates() -> dict[str, dict[str, Any]]:
         "bars": bars_template(percent=False),
         "bars_pct": bars_template(percent=True),
     }
+
+
+def _hover() -> Any:
+    """The nearest day under the pointer: drives the tooltip rule on the time charts."""
+    return alt.selection_point(
+        name="hover",
+        fields=["date"],
+        nearest=True,
+        on="pointerover",
+        clear="pointerout",
+        empty=False,
+    )
