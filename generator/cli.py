@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from generator import __version__
-from generator.errors import EXIT_CONFIG, EXIT_PARTIAL, GeneratorError, UsageError
+from generator.errors import EXIT_INTERRUPTED, EXIT_PARTIAL, GeneratorError, UsageError
 from generator.progress import LineClearingHandler
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     except GeneratorError as exc:
         log.error("error: %s", exc.message)
         return exc.exit_code
+    except BrokenPipeError:  # stdout closed early (`... | head`): nothing more to say
+        return EXIT_PARTIAL
     except OSError as exc:  # disk full, permissions, a path that is not what it should be
         where = f"{exc.filename}: " if exc.filename else ""
         log.error(
@@ -118,6 +120,4 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_PARTIAL
     except KeyboardInterrupt:
         log.error("interrupted; files already written are complete, the rest are unchanged")
-        return 130
-    except BrokenPipeError:
-        return EXIT_CONFIG
+        return EXIT_INTERRUPTED

@@ -2,21 +2,56 @@
 
 Every problem is collected and reported at once (`ConfigError.problems`), each naming the
 file and line, so a contributor fixes a pull request in one pass.
+
+This module reads the file and walks its YAML: the top-level keys, the `packages:` list
+and the line of each problem. The settings themselves (declaration, types, checks and
+defaults) are `generator.config_settings`, whose names are re-exported here, so
+`generator.config` stays the one place to import from.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from generator.config_settings import (
+    HTTP_URL,
+    ONE_OF_SOURCES,
+    POSITIVE,
+    SETTING_NAMES,
+    SOURCES,
+    Rule,
+    Settings,
+    describe_default,
+    read_setting,
+    setting_default,
+    settings_table_markdown,
+)
 from generator.errors import ConfigError, Problem
 from generator.names import is_valid_name, normalize
 
-SOURCES = ("auto", "pypistats", "bigquery")
+__all__ = [
+    "HTTP_URL",
+    "ONE_OF_SOURCES",
+    "PACKAGE_KEYS",
+    "POSITIVE",
+    "SETTING_NAMES",
+    "SOURCES",
+    "Config",
+    "Package",
+    "Rule",
+    "Settings",
+    "describe_default",
+    "load_config",
+    "parse_config",
+    "read_config_text",
+    "setting_default",
+    "settings_table_markdown",
+]
+
 PACKAGE_KEYS = ("name", "group", "note")
 
 
@@ -30,20 +65,6 @@ class Package:
 
 
 @dataclass(frozen=True)
-class Settings:
-    source: str = "auto"
-    refetch_days: int = 2
-    api_url: str = "https://pypistats.org/api"
-    requests_per_minute: int = 30
-    site_title: str = "PyPI download stats"
-    base_url: str = ""
-    bigquery_project: str | None = None
-    maximum_bytes_billed: int = 32 * 2**30
-    top_k: int = 10
-    backfill_since: str = "2016-01-01"
-
-
-@dataclass(frozen=True)
 class Config:
     path: Path
     settings: Settings = field(default_factory=Settings)
@@ -52,21 +73,6 @@ class Config:
     def package(self, name: str) -> Package | None:
         wanted = normalize(name)
         return next((p for p in self.packages if p.normalized == wanted), None)
-
-
-_SETTING_KINDS: dict[str, tuple[type, ...]] = {
-    "source": (str,),
-    "refetch_days": (int,),
-    "api_url": (str,),
-    "requests_per_minute": (int,),
-    "site_title": (str,),
-    "base_url": (str,),
-    "bigquery_project": (str, type(None)),
-    "maximum_bytes_billed": (int,),
-    "top_k": (int,),
-    "backfill_since": (str,),
-}
-_TYPE_WORDS = {str: "a string", int: "an integer", type(None): "empty"}
 
 
 def load_config(path: Path) -> Config:
@@ -113,53 +119,16 @@ def read_config_text(path: Path, *, missing_ok: bool = False) -> str:
         ) from None
 
 
+# ---------------------------------------------------------------- the top level
+
+
 def parse_config(text: str, path: Path) -> tuple[Config, list[Problem]]:
     """Pure: the Config described by `text`, and every problem found in it."""
-    problems: list[Problem] = []
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        reason = getattr(exc, "problem", None) or str(exc)
-        return Config(path), [Problem(path, line, f"not valid YAML: {reason}")]
-    if root is None:
-        return Config(path), [
-            Problem(path, 1, "the file is empty; it needs a `packages:` list of `- name: ...`")
-        ]
-    if not isinstance(root, yaml.MappingNode):
-        return Config(path), [
-            Problem(path, _line(root), "the top level must be a mapping with a `packages:` key")
-        ]
-
-    settings_values: dict[str, Any] = {}
+    root = _root(text, path)
+    if isinstance(root, Problem):
+        return Config(path), [root]
+    settings_values, packages_node, problems = _top_level(root, path)
     packages: list[Package] = []
-    seen_keys: dict[str, int] = {}
-    packages_node: yaml.Node | None = None
-    for key_node, value_node in root.value:
-        key = key_node.value
-        if key in seen_keys:
-            problems.append(
-                Problem(
-                    path, _line(key_node), f"`{key}` is set twice (first on line {seen_keys[key]})"
-                )
-            )
-            continue
-        seen_keys[key] = _line(key_node)
-        if key == "packages":
-            packages_node = value_node
-        elif key in _SETTING_KINDS:
-            value, problem = _setting(key, value_node, path)
-            if problem:
-                problems.append(problem)
-            else:
-                settings_values[key] = value
-        else:
-            known = ", ".join(["packages", *_SETTING_KINDS])
-            problems.append(
-                Problem(path, _line(key_node), f"unknown setting `{key}`; known settings: {known}")
-            )
-
     if packages_node is None:
         problems.append(
             Problem(
@@ -176,6 +145,56 @@ def parse_config(text: str, path: Path) -> tuple[Config, list[Problem]]:
     return Config(path, settings, tuple(packages)), problems
 
 
+def _root(text: str, path: Path) -> yaml.MappingNode | Problem:
+    """The top-level mapping of `text`, or the one problem that stops us reading further."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        reason = getattr(exc, "problem", None) or str(exc)
+        return Problem(path, line, f"not valid YAML: {reason}")
+    if root is None:
+        return Problem(path, 1, "the file is empty; it needs a `packages:` list of `- name: ...`")
+    if not isinstance(root, yaml.MappingNode):
+        return Problem(path, _line(root), "the top level must be a mapping with a `packages:` key")
+    return root
+
+
+def _top_level(
+    root: yaml.MappingNode, path: Path
+) -> tuple[dict[str, Any], yaml.Node | None, list[Problem]]:
+    """The settings' values, the `packages:` node (None if absent) and the keys' problems."""
+    problems: list[Problem] = []
+    settings_values: dict[str, Any] = {}
+    seen_keys: dict[str, int] = {}
+    packages_node: yaml.Node | None = None
+    for key_node, value_node in root.value:
+        key = key_node.value
+        if key in seen_keys:
+            problems.append(
+                Problem(
+                    path, _line(key_node), f"`{key}` is set twice (first on line {seen_keys[key]})"
+                )
+            )
+            continue
+        seen_keys[key] = _line(key_node)
+        if key == "packages":
+            packages_node = value_node
+        elif key in SETTING_NAMES:
+            value, problem = _setting(key, value_node, path)
+            if problem:
+                problems.append(problem)
+            else:
+                settings_values[key] = value
+        else:
+            known = ", ".join(["packages", *SETTING_NAMES])
+            problems.append(
+                Problem(path, _line(key_node), f"unknown setting `{key}`; known settings: {known}")
+            )
+    return settings_values, packages_node, problems
+
+
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
@@ -183,118 +202,134 @@ def _line(node: yaml.Node) -> int:
 def _scalar(node: yaml.Node) -> Any:
     """The Python value of a scalar node, using YAML's safe type resolution.
 
-    A tag the safe loader refuses (`!!python/...`, `!custom`) gives back the node itself,
-    which every caller reports as the wrong type, on its line.
+    A tag the safe loader refuses (`!!python/...`, `!custom`), or a value it cannot build
+    (an unquoted impossible date such as `2020-13-45`), gives back the node itself, which
+    every caller reports as the wrong type, on its line.
     """
     try:
         return yaml.safe_load(yaml.serialize(node))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):
         return node
 
 
 def _setting(key: str, node: yaml.Node, path: Path) -> tuple[Any, Problem | None]:
-    kinds = _SETTING_KINDS[key]
-    value: Any = _scalar(node) if isinstance(node, yaml.ScalarNode) else node
-    if not isinstance(node, yaml.ScalarNode) or type(value) not in kinds:
-        wanted = " or ".join(_TYPE_WORDS[k] for k in kinds)
-        return None, Problem(path, _line(node), f"`{key}` must be {wanted}")
-    if key == "source" and value not in SOURCES:
-        return None, Problem(path, _line(node), f"`source` must be one of {', '.join(SOURCES)}")
-    if isinstance(value, int) and value <= 0:
-        return None, Problem(path, _line(node), f"`{key}` must be a positive integer")
-    if key == "api_url" and not value.startswith(("http://", "https://")):
-        return None, Problem(path, _line(node), "`api_url` must start with http:// or https://")
-    if key == "backfill_since":
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            return None, Problem(path, _line(node), "`backfill_since` must be a date YYYY-MM-DD")
-    return value, None
+    """The value of setting `key` from its YAML node, read as its type and checked."""
+    raw = _scalar(node) if isinstance(node, yaml.ScalarNode) else node
+    value, message = read_setting(key, raw)
+    return value, None if message is None else Problem(path, _line(node), message)
+
+
+# ---------------------------------------------------------------- the packages list
 
 
 def _packages(node: yaml.Node, path: Path) -> tuple[list[Package], list[Problem]]:
-    problems: list[Problem] = []
-    packages: list[Package] = []
+    """The packages of the `packages:` list, and every problem found in it."""
     if not isinstance(node, yaml.SequenceNode):
         if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
             return [], [
                 Problem(path, _line(node), "`packages:` is empty; list at least one package")
             ]
         return [], [Problem(path, _line(node), "`packages:` must be a list of `- name: ...` items")]
-    first_line: dict[str, tuple[int, str]] = {}
+    problems: list[Problem] = []
+    packages: list[Package] = []
+    first: dict[str, Package] = {}  # normalized name → the package that first had it
     for item in node.value:
-        line = _line(item)
-        if isinstance(item, yaml.ScalarNode):
-            problems.append(
-                Problem(path, line, f"each package must be a mapping: write `- name: {item.value}`")
-            )
+        package = _package(item, path, problems)
+        if package is None:
             continue
-        if not isinstance(item, yaml.MappingNode):
-            problems.append(Problem(path, line, "each package must be a mapping with a `name`"))
+        if package.normalized in first:
+            problems.append(_same_project(package, first[package.normalized], path))
             continue
-        fields: dict[str, str | None] = {}
-        name_reported = False
-        seen_in_item: set[str] = set()
-        for key_node, value_node in item.value:
-            key = key_node.value
-            if key in seen_in_item:
-                problems.append(
-                    Problem(path, _line(key_node), f"`{key}` is set twice in this package")
-                )
-                name_reported = name_reported or key == "name"
-                continue
-            seen_in_item.add(key)
-            if key not in PACKAGE_KEYS:
-                problems.append(
-                    Problem(
-                        path,
-                        _line(key_node),
-                        f"unknown key `{key}` in a package; allowed keys: {', '.join(PACKAGE_KEYS)}",
-                    )
-                )
-                continue
-            value = _scalar(value_node) if isinstance(value_node, yaml.ScalarNode) else value_node
-            if key != "name" and value is None:
-                fields[key] = None
-                continue
-            if not isinstance(value, str):
-                name_reported = name_reported or key == "name"
-                hint = " (quote it)" if isinstance(value, int | float | bool) else ""
-                problems.append(Problem(path, _line(value_node), f"`{key}` must be a string{hint}"))
-                continue
-            fields[key] = value
-        name = fields.get("name")
-        if "name" not in fields:
-            if not name_reported:
-                problems.append(Problem(path, line, "this package has no `name`"))
-            continue
-        assert name is not None
-        if not is_valid_name(name):
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    f"`{name}` is not a valid PyPI project name (PEP 508: letters, digits, "
-                    "and . _ - between them)",
-                )
-            )
-            continue
-        normalized = normalize(name)
-        if normalized in first_line:
-            other_line, other_name = first_line[normalized]
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    f"`{name}` is the same project as `{other_name}` on line {other_line} "
-                    f"(both normalise to `{normalized}`); keep one",
-                )
-            )
-            continue
-        first_line[normalized] = (line, name)
-        packages.append(Package(name, normalized, fields.get("group"), fields.get("note"), line))
+        first[package.normalized] = package
+        packages.append(package)
     if not node.value:
         problems.append(
             Problem(path, _line(node), "`packages:` is empty; list at least one package")
         )
     return packages, problems
+
+
+def _package(item: yaml.Node, path: Path, problems: list[Problem]) -> Package | None:
+    """One item of `packages:` as a Package; None when it is not one (its problems added)."""
+    line = _line(item)
+    if isinstance(item, yaml.ScalarNode):
+        problems.append(
+            Problem(path, line, f"each package must be a mapping: write `- name: {item.value}`")
+        )
+        return None
+    if not isinstance(item, yaml.MappingNode):
+        problems.append(Problem(path, line, "each package must be a mapping with a `name`"))
+        return None
+    fields, name_reported = _package_fields(item, path, problems)
+    name = fields.get("name")
+    if "name" not in fields:
+        if not name_reported:
+            problems.append(Problem(path, line, "this package has no `name`"))
+        return None
+    assert name is not None
+    if not is_valid_name(name):
+        problems.append(
+            Problem(
+                path,
+                line,
+                f"`{name}` is not a valid PyPI project name (PEP 508: letters, digits, "
+                "and . _ - between them)",
+            )
+        )
+        return None
+    return Package(name, normalize(name), fields.get("group"), fields.get("note"), line)
+
+
+def _package_fields(
+    item: yaml.MappingNode, path: Path, problems: list[Problem]
+) -> tuple[dict[str, str | None], bool]:
+    """The keys of one package and their values, and whether a problem with its `name` was
+    reported (so a missing name is not reported again). Problems are added to `problems`."""
+    fields: dict[str, str | None] = {}
+    name_reported = False
+    seen_in_item: set[str] = set()
+    for key_node, value_node in item.value:
+        key = key_node.value
+        if key in seen_in_item:
+            problems.append(Problem(path, _line(key_node), f"`{key}` is set twice in this package"))
+            name_reported = name_reported or key == "name"
+            continue
+        seen_in_item.add(key)
+        if key not in PACKAGE_KEYS:
+            problems.append(
+                Problem(
+                    path,
+                    _line(key_node),
+                    f"unknown key `{key}` in a package; allowed keys: {', '.join(PACKAGE_KEYS)}",
+                )
+            )
+            continue
+        value = _package_value(key, value_node, path)
+        if isinstance(value, Problem):
+            problems.append(value)
+            name_reported = name_reported or key == "name"
+        else:
+            fields[key] = value
+    return fields, name_reported
+
+
+def _package_value(key: str, node: yaml.Node, path: Path) -> str | Problem | None:
+    """The value of a package's `key`: a string, None (an empty `group` or `note`), or the
+    problem with it."""
+    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else node
+    if key != "name" and value is None:
+        return None
+    if not isinstance(value, str):
+        hint = " (quote it)" if isinstance(value, int | float | bool) else ""
+        return Problem(path, _line(node), f"`{key}` must be a string{hint}")
+    return value
+
+
+def _same_project(package: Package, first: Package, path: Path) -> Problem:
+    """`package` repeats `first` under another spelling (or the same one)."""
+    return Problem(
+        path,
+        package.line,
+        f"`{package.name}` is the same project as `{first.name}` on line {first.line} "
+        f"(both normalise to `{package.normalized}`); keep one",
+    )

@@ -1,17 +1,28 @@
-"""Series computed from other series (pure)."""
+"""Numbers computed from other numbers (pure). Each rule is written here once.
+
+- `python_major_from_minor` / `with_python_major`: every source and `import` derive the
+  python_major file from python_minor the same way.
+- `recent` / `recent_of_daily`: pypistats.org's "last day / week / month", the 1, 7 and 30
+  days ending on the last date in the history. The JSON API, the badges, the page
+  summaries and the tests all use these.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 
 from generator.model import WITHOUT_MIRRORS, Series
 
 _MINOR = re.compile(r"^(\d+)\.")
 
+RECENT_WINDOWS: dict[str, int] = {"last_day": 1, "last_week": 7, "last_month": 30}
+"""pypistats.org's `recent` windows, in days, ending on the last date in the history."""
 
-def python_major_from_minor(python_minor: Series) -> Series:
+
+def python_major_from_minor(python_minor: Mapping[tuple[str, str], int]) -> Series:
     """python_major is the sum of python_minor by major version; "null" stays "null"."""
     major: dict[tuple[str, str], int] = defaultdict(int)
     for (date, category), downloads in python_minor.items():
@@ -20,24 +31,41 @@ def python_major_from_minor(python_minor: Series) -> Series:
     return dict(major)
 
 
+def with_python_major(kinds: Mapping[str, Series]) -> dict[str, Series]:
+    """`kinds` plus python_major derived from python_minor, when a source has python_minor.
+
+    A python_major the caller already has (an imported pypistats.org response) is kept.
+    """
+    out = dict(kinds)
+    if "python_minor" in out and "python_major" not in out:
+        out["python_major"] = python_major_from_minor(out["python_minor"])
+    return out
+
+
 def last_date(series: Series, category: str | None = None) -> str | None:
     dates = [d for (d, c) in series if category is None or c == category]
     return max(dates) if dates else None
 
 
-def window_sum(series: Series, category: str, end: str, days: int) -> int:
-    """Downloads of `category` over the `days` days ending on `end` (inclusive)."""
-    start = (dt.date.fromisoformat(end) - dt.timedelta(days=days - 1)).isoformat()
-    return sum(n for (d, c), n in series.items() if c == category and start <= d <= end)
+def window_start(end: str, days: int) -> str:
+    """The first day of the `days`-day window ending on `end` (inclusive)."""
+    return (dt.date.fromisoformat(end) - dt.timedelta(days=days - 1)).isoformat()
+
+
+def recent_of_daily(daily: Mapping[str, int]) -> dict[str, int]:
+    """The RECENT_WINDOWS sums of a {date: downloads} series, ending on its last date."""
+    if not daily:
+        return dict.fromkeys(RECENT_WINDOWS, 0)
+    end = max(daily)
+    starts = {name: window_start(end, days) for name, days in RECENT_WINDOWS.items()}
+    out = dict.fromkeys(RECENT_WINDOWS, 0)
+    for date, downloads in daily.items():
+        for name, start in starts.items():
+            if date >= start:
+                out[name] += downloads
+    return out
 
 
 def recent(overall: Series, category: str = WITHOUT_MIRRORS) -> dict[str, int]:
-    """pypistats.org's `recent`: the 1, 7 and 30 days ending on the last date in the history."""
-    end = last_date(overall, category)
-    if end is None:
-        return {"last_day": 0, "last_week": 0, "last_month": 0}
-    return {
-        "last_day": window_sum(overall, category, end, 1),
-        "last_week": window_sum(overall, category, end, 7),
-        "last_month": window_sum(overall, category, end, 30),
-    }
+    """pypistats.org's `recent` for one category of `overall` (without mirrors by default)."""
+    return recent_of_daily({d: n for (d, c), n in overall.items() if c == category})

@@ -8,6 +8,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class GeneratorError(Exception):
@@ -66,3 +67,22 @@ class CorruptFileError(GeneratorError):
 
 class SourceError(GeneratorError):
     """A package could not be fetched from its source."""
+
+
+class BigQueryError(SourceError):
+    """BigQuery answered with an error; nothing was written for this query."""
+
+
+class BytesCapExceeded(GeneratorError):
+    """A BigQuery dry run says a query would read more than the configured cap. Exit 2.
+
+    Raised only where that is the user's decision to make (raise the cap or query fewer
+    days); the backfill plans around the cap instead of catching this.
+    """
+
+    exit_code = EXIT_CONFIG
+
+    def __init__(self, message: str, estimate: int, cap: int) -> None:
+        super().__init__(message)
+        self.estimate = estimate
+        self.cap = cap

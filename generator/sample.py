@@ -12,7 +12,7 @@ import math
 import random
 from collections.abc import Iterator
 
-from generator.derive import python_major_from_minor
+from generator.derive import with_python_major
 from generator.model import Series
 
 SAMPLE_PACKAGES: tuple[tuple[str, str, int], ...] = (
@@ -123,8 +123,7 @@ def sample_history(name: str, scale: int, start: dt.date, end: dt.date) -> dict[
             ("other", 0.1),
         ]
         _split(series["version"], date, without, versions, rng)
-    series["python_major"] = python_major_from_minor(series["python_minor"])
-    return series
+    return with_python_major(series)
 
 
 def _split(

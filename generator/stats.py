@@ -14,13 +14,13 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from generator import derive
 from generator.model import WITH_MIRRORS, WITHOUT_MIRRORS, Series
 
 Daily = dict[str, int]
 """{date: downloads} for one category."""
 
 PERIODS: dict[str, int] = {"day": 1, "week": 7, "month": 30}
-RECENT: dict[str, int] = {"last_day": 1, "last_week": 7, "last_month": 30}
 
 
 @dataclass(frozen=True)
@@ -169,9 +169,7 @@ def summarize(overall: Series, today: dt.date, without: Daily | None = None) -> 
     last = dates[-1] if dates else None
     peak_date, peak_downloads = peak(without)
     cumulative = _Cumulative(without)
-    recent = {  # derive.recent's numbers (the API's and the badges'), from the prefix sums
-        name: cumulative.window(last, days) if last else 0 for name, days in RECENT.items()
-    }
+    recent = derive.recent_of_daily(without)
     return Summary(
         last_day=recent["last_day"],
         last_week=recent["last_week"],

@@ -29,7 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.site import assets, synthetic  # noqa: E402
+from generator.site import assets  # noqa: E402
+from tests import synthetic  # noqa: E402
 
 END = dt.date(2026, 11, 20)
 GROUPS = ("Web", "Data", "Machine learning", "Developer tools", None)

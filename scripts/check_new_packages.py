@@ -37,7 +37,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from generator.config import Config, Package, load_config
-from generator.errors import ConfigError, Problem
+from generator.errors import EXIT_OK, EXIT_PARTIAL, ConfigError, Problem
 from generator.names import normalize
 
 log = logging.getLogger("check_new_packages")
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         write_step_summary(
             summary_markdown([], exc.problems, args.pypi_url, args.config), os.environ
         )
-        return 2
+        return exc.exit_code
 
     added = added_packages(
         config.packages, base_names(read_base(args.base_file, args.base, args.config))
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.added_out is not None:
         found = [lookup.package.name for lookup in lookups if lookup.status == FOUND]
         args.added_out.write_text("".join(f"{name}\n" for name in found), encoding="utf-8")
-    return 1 if problems else 0
+    return EXIT_PARTIAL if problems else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import runlog, store
+from generator import store
 from generator.model import ALL_KINDS
+from generator.store import runlog
 from tests.cli_helpers import run_cli, snapshot
 from tests.servers.bigquery_standin import BigQueryStandIn
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import sqlglot
 
-from generator import runlog
-from generator.commands import backfill
+from generator import derive, sources, store
 from generator.errors import CorruptFileError
+from generator.pipeline import backfill
 from generator.sources import bigquery, bigquery_sql
+from generator.store import runlog
 
 
 def test_the_query_is_googlesql_and_splices_no_values() -> None:
@@ -61,7 +62,8 @@ def test_cube_rows_become_series_per_kind() -> None:
         _cube_row("2024-01-02", "Foo_Bar", ci_flag="true", with_mirrors=4, without_mirrors=4),
     ]
     updates = bigquery.cube_to_updates(rows, top_k=10)
-    foo = updates["foo-bar"]
+    assert "python_major" not in updates["foo-bar"], "derived by the pipeline, not the source"
+    foo = derive.with_python_major(updates["foo-bar"])
     assert foo["overall"] == {
         ("2024-01-02", "with_mirrors"): 10,
         ("2024-01-02", "without_mirrors"): 7,
@@ -99,7 +101,7 @@ def test_top_k_keeps_the_largest_per_day_and_sums_the_rest() -> None:
 def test_replace_days_takes_whole_days_from_the_new_answer() -> None:
     old = {("d1", "x"): 1, ("d2", "x"): 4, ("d2", "y"): 3, ("d2", "other"): 2}
     new = {("d2", "x"): 5, ("d2", "other"): 6, ("d3", "x"): 1}
-    assert bigquery.replace_days(old, new) == {
+    assert store.replace_days(old, new) == {
         ("d1", "x"): 1,
         ("d2", "x"): 5,
         ("d2", "other"): 6,
@@ -108,7 +110,7 @@ def test_replace_days_takes_whole_days_from_the_new_answer() -> None:
 
 
 def test_last_complete_day_is_yesterday_utc() -> None:
-    assert bigquery.last_complete_day(dt.date(2024, 3, 1)) == dt.date(2024, 2, 29)
+    assert sources.last_complete_day(dt.date(2024, 3, 1)) == dt.date(2024, 2, 29)
 
 
 def test_month_chunks_are_calendar_months_clipped_at_both_ends() -> None:

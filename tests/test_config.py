@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 
-from generator.config import Settings, load_config, parse_config
+from generator.config import (
+    SETTING_NAMES,
+    Settings,
+    describe_default,
+    load_config,
+    parse_config,
+    setting_default,
+    settings_table_markdown,
+)
 from generator.errors import ConfigError
 from tests.cli_helpers import run_cli
 
@@ -144,4 +155,139 @@ def test_a_directory_given_as_the_config_is_a_clear_error(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{tmp_path}: is a directory; pass --config with the path of packages.yaml" in (
         result.stderr
+    )
+
+
+def settings_of(text: str) -> Settings:
+    config, problems = parse_config(text + "packages:\n  - name: a\n", Path("packages.yaml"))
+    assert problems == []
+    return config.settings
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["backfill_since: 2020-02-29", "backfill_since: '2020-02-29'", 'backfill_since: "2020-02-29"'],
+)
+def test_backfill_since_is_a_date_whether_yaml_made_one_or_it_was_quoted(line):
+    assert settings_of(line + "\n").backfill_since == dt.date(2020, 2, 29)
+
+
+def test_backfill_since_defaults_to_the_first_of_2016_as_a_date():
+    assert settings_of("").backfill_since == Settings().backfill_since == dt.date(2016, 1, 1)
+    assert type(Settings().backfill_since) is dt.date
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2020-13-45",  # unquoted: YAML's date resolver raises, which must not escape
+        "'2020-13-45'",
+        "2020-02-30",
+        "'2020-2-3'",
+        "'20200203'",
+        "'2020-W05-1'",
+        "2020-02-03 10:00:00",  # a datetime is not a date
+        "20200203",
+        "yesterday",
+        "[2020-02-03]",
+        "~",
+    ],
+)
+def test_a_backfill_since_that_is_not_a_real_date_is_a_problem_on_its_line(value):
+    text = f"# settings\nbackfill_since: {value}\npackages:\n  - name: a\n"
+    assert problems_of(text) == ["2: `backfill_since` must be a date YYYY-MM-DD"]
+
+
+def test_an_impossible_unquoted_date_as_a_package_name_is_a_problem_not_a_traceback():
+    assert problems_of("packages:\n  - name: 2020-13-45\n") == ["2: `name` must be a string"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("api_url: ftp://example.org\n", "1: `api_url` must start with http:// or https://"),
+        ("api_url: 3\n", "1: `api_url` must be a string"),
+        ("top_k: 0\n", "1: `top_k` must be a positive integer"),
+        ("maximum_bytes_billed: true\n", "1: `maximum_bytes_billed` must be an integer"),
+        ("requests_per_minute: 2.5\n", "1: `requests_per_minute` must be an integer"),
+        ("bigquery_project: [a]\n", "1: `bigquery_project` must be a string or empty"),
+        ("source: 1\n", "1: `source` must be a string"),
+        ("source: BigQuery\n", "1: `source` must be one of auto, pypistats, bigquery"),
+        ("site_title: {a: b}\n", "1: `site_title` must be a string"),
+    ],
+)
+def test_each_setting_is_checked_with_its_own_message(text, expected):
+    assert problems_of(text + "packages:\n  - name: a\n") == [expected]
+
+
+def test_every_setting_can_be_set_and_keeps_its_type():
+    settings = settings_of(
+        "source: bigquery\nrefetch_days: 5\napi_url: http://127.0.0.1:8000/api\n"
+        "requests_per_minute: 10\nsite_title: Mine\nbase_url: https://x.example/\n"
+        "bigquery_project: ~\nmaximum_bytes_billed: 1000\ntop_k: 3\nbackfill_since: 2019-05-01\n"
+    )
+    assert settings == Settings(
+        source="bigquery",
+        refetch_days=5,
+        api_url="http://127.0.0.1:8000/api",
+        requests_per_minute=10,
+        site_title="Mine",
+        base_url="https://x.example/",
+        bigquery_project=None,
+        maximum_bytes_billed=1000,
+        top_k=3,
+        backfill_since=dt.date(2019, 5, 1),
+    )
+    assert settings_of("bigquery_project: my-project\n").bigquery_project == "my-project"
+
+
+def test_settings_are_frozen_and_every_field_is_a_setting_with_a_meaning():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Settings().top_k = 3  # type: ignore[misc]
+    assert tuple(f.name for f in dataclasses.fields(Settings)) == SETTING_NAMES
+    for f in dataclasses.fields(Settings):
+        assert f.metadata["help"], f.name
+        assert setting_default(f.name) == getattr(Settings(), f.name)
+
+
+def test_unknown_setting_lists_the_settings_in_declaration_order():
+    (found,) = problems_of("colour: red\npackages:\n  - name: a\n")
+    assert found.endswith("known settings: packages, " + ", ".join(SETTING_NAMES))
+
+
+def test_defaults_are_described_for_help_strings_from_the_declaration():
+    assert describe_default("api_url") == "settings.api_url, https://pypistats.org/api"
+    assert describe_default("refetch_days") == "settings.refetch_days, 2"
+    assert describe_default("maximum_bytes_billed") == "settings.maximum_bytes_billed, 32 GiB"
+    assert describe_default("backfill_since") == "settings.backfill_since, 2016-01-01"
+    assert setting_default("backfill_since") == dt.date(2016, 1, 1)
+    assert setting_default("maximum_bytes_billed") == 32 * 2**30
+    with pytest.raises(KeyError, match="unknown setting 'colour'"):
+        setting_default("colour")
+    with pytest.raises(KeyError):
+        describe_default("colour")
+
+
+def test_the_settings_table_has_one_row_per_setting_in_order():
+    rows = settings_table_markdown().splitlines()
+    assert rows[:2] == ["| setting | type | default | meaning |", "|---|---|---|---|"]
+    names = [re.match(r"\| `(\w+)` \|", row).group(1) for row in rows[2:]]  # type: ignore[union-attr]
+    assert names == list(SETTING_NAMES)
+    assert "| `backfill_since` | date `YYYY-MM-DD` | `2016-01-01` |" in settings_table_markdown()
+
+
+README_TABLE = re.compile(
+    r"<!-- settings table: generated by generator\.config\.settings_table_markdown\(\) -->\n"
+    r"\n(?P<table>.*?)\n<!-- end of settings table -->",
+    re.DOTALL,
+)
+
+
+def test_the_readme_settings_table_is_the_generated_one():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    found = README_TABLE.findall(readme)
+    assert len(found) == 1, "README.md needs one settings table between its two comments"
+    assert found[0] == settings_table_markdown(), (
+        "README.md's settings table differs from generator/config.py; replace it with:\n"
+        + settings_table_markdown()
     )

@@ -15,15 +15,16 @@ import signal
 import subprocess
 import sys
 import time
-import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from generator.cli import main
-from generator.commands import fetch
 from generator.errors import UsageError
+from generator.pipeline import fetch
+from generator.pipeline.outcome import Outcome
+from generator.pipeline.select import CREDENTIAL_VARIABLES, resolve_source
 from generator.sources.ratelimit import RateLimiter
 from generator.sources.retry import RetryPolicy
 from tests.servers.pypistats_replay import ReplayServer
@@ -108,7 +109,7 @@ def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """No waiting in-process: a generous limiter and tiny back-off; no Google credentials."""
     monkeypatch.setattr(fetch, "polite_limiter", lambda *a, **k: RateLimiter([(10_000, 1.0)]))
     monkeypatch.setattr(fetch, "RETRY_POLICY", FAST_POLICY)
-    for name in fetch.CREDENTIAL_VARIABLES:
+    for name in CREDENTIAL_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -126,7 +127,7 @@ def run(
 
 
 def subprocess_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in fetch.CREDENTIAL_VARIABLES}
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
     env["PYTHONPATH"] = str(REPO)
     return env
 
@@ -489,28 +490,25 @@ def test_failure_exit_code_and_summary_from_the_real_command(
     ],
 )
 def test_source_resolution(choice: str, environ: dict[str, str], expected: str) -> None:
-    assert fetch.resolve_source(choice, environ) == expected
+    assert resolve_source(choice, environ) == expected
 
 
 def test_print_sql_means_bigquery_even_without_credentials() -> None:
-    assert fetch.resolve_source("auto", {}, print_sql=True) == "bigquery"
+    assert resolve_source("auto", {}, print_sql=True) == "bigquery"
     with pytest.raises(UsageError, match="--print-sql"):
-        fetch.resolve_source("pypistats", {}, print_sql=True)
+        resolve_source("pypistats", {}, print_sql=True)
 
 
 def test_auto_with_credentials_delegates_to_bigquery(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[tuple[object, object]] = []
-    fake = types.ModuleType("generator.sources.bigquery")
+    calls: list[tuple[object, ...]] = []
 
-    def run_fetch(args: object, config: object) -> int:
-        calls.append((args, config))
-        return 0
+    def nightly(*args: object) -> Outcome:
+        calls.append(args)
+        return Outcome()
 
-    setattr(fake, "add_fetch_arguments", lambda parser: None)  # noqa: B010
-    setattr(fake, "run_fetch", run_fetch)  # noqa: B010
-    monkeypatch.setitem(sys.modules, "generator.sources.bigquery", fake)
+    monkeypatch.setattr(fetch.bigquery_run, "nightly", nightly)
     monkeypatch.setenv("BIGQUERY_API_ENDPOINT", "http://127.0.0.1:9")
     run.packages("purl2src")
     code, _, _ = run()

@@ -19,7 +19,8 @@ import pytest
 
 from generator import store
 from generator.cli import main
-from generator.commands import fetch
+from generator.pipeline import fetch
+from generator.pipeline.select import CREDENTIAL_VARIABLES
 from generator.sources.ratelimit import RateLimiter
 from tests.servers.pypistats_replay import ReplayServer
 from tests.test_fetch import FAST_POLICY, fetch_command, files_of, subprocess_env, write_config
@@ -47,7 +48,7 @@ def fetch_in_process(workdir: Path, server: ReplayServer) -> None:
 def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fetch, "polite_limiter", lambda *a, **k: RateLimiter([(10_000, 1.0)]))
     monkeypatch.setattr(fetch, "RETRY_POLICY", FAST_POLICY)
-    for name in fetch.CREDENTIAL_VARIABLES:
+    for name in CREDENTIAL_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
 

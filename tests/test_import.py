@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from generator.importer import guess_kind, parse_import
+from generator.sources.files import guess_kind, parse_import
 from generator.store import read_series
 from tests.cli_helpers import run_cli, snapshot
 

@@ -11,11 +11,13 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from generator import derive, runlog, store
+from generator import derive, store
 from generator.config import load_config
 from generator.errors import CorruptFileError, UsageError
-from generator.site import charts, synthetic
+from generator.site import charts
 from generator.site.build import build_site
+from generator.store import runlog
+from tests import synthetic
 from tests.cli_helpers import run_cli
 from tests.servers.static_site import serve
 
@@ -570,7 +572,6 @@ def test_real_semclone_responses_come_back_unchanged(tmp_path: Path, realdata: P
     ],
 )
 def test_fast_overall_reader_reports_like_the_store(tmp_path: Path, line: str, reason: str):
-    from generator.site import history
 
     path = tmp_path / "overall.csv"
     path.write_text(
@@ -579,22 +580,21 @@ def test_fast_overall_reader_reports_like_the_store(tmp_path: Path, line: str, r
         + "\n2026-03-01,with_mirrors,2\n"
     )
     with pytest.raises(CorruptFileError) as info:
-        history.read_overall(path)
+        store.read_series_fast(path)
     assert info.value.line == 3 and reason in info.value.reason
     good = tmp_path / "good.csv"
     store.write_series(good, {("2026-01-01", "with_mirrors"): 5, ("2026-01-01", 'a,"b'): 1})
-    assert history.read_overall(good) == store.read_series(good)
+    assert store.read_series_fast(good) == store.read_series(good)
 
 
 def test_duplicate_row_in_overall_is_reported(tmp_path: Path):
-    from generator.site import history
 
     path = tmp_path / "overall.csv"
     path.write_text(
         "date,category,downloads\n2026-01-31,without_mirrors,1\n2026-01-31,without_mirrors,2\n"
     )
     with pytest.raises(CorruptFileError, match="duplicate"):
-        history.read_overall(path)
+        store.read_series_fast(path)
 
 
 def test_chart_templates_are_built_with_altair_and_cached(
@@ -645,7 +645,7 @@ def test_history_is_copied_when_it_cannot_be_linked(
 
     config, data = make_inputs(tmp_path)
     site = tmp_path / "site"
-    monkeypatch.setattr("generator.site.build.os.link", refuse)
+    monkeypatch.setattr("generator.site.package_page.os.link", refuse)
     build_site(load_config(config), data, site, "")
     source = data / "small-pkg" / "system.csv"
     published = site / "data" / "small-pkg" / "system.csv"
@@ -664,13 +664,12 @@ def test_history_is_copied_when_it_cannot_be_linked(
     ],
 )
 def test_fast_readers_agree_with_the_store(tmp_path: Path, text: str):
-    from generator.site import history
 
     path = tmp_path / "python_minor.csv"
     path.write_bytes(text.encode())
     expected = store.read_series(path)
-    assert history.read_overall(path) == expected
-    tail = history.read_tail(path, "2026-01-02", "2026-01-02")
+    assert store.read_series_fast(path) == expected
+    tail = store.read_tail(path, "2026-01-02", "2026-01-02")
     assert tail.rows == [(d, c, n) for (d, c), n in sorted(expected.items()) if d == "2026-01-02"]
     assert tail.totals == {c: n for (d, c), n in expected.items() if d == "2026-01-02"}
 
@@ -679,23 +678,21 @@ def test_fast_readers_agree_with_the_store(tmp_path: Path, text: str):
     "row", ["2026-01-02,3.10,-4", "2026-01-02,3.10,+4", "2026-01-02,3.10, 4", "2026-01-02,3.10"]
 )
 def test_fast_tail_reader_reports_bad_rows_with_their_line(tmp_path: Path, row: str):
-    from generator.site import history
 
     path = tmp_path / "python_minor.csv"
     path.write_text(f"date,category,downloads\n2026-01-01,3.9,1\n{row}\n2026-01-03,3.9,2\n")
     with pytest.raises(CorruptFileError) as info:
-        history.read_tail(path, "2026-01-02", "2026-01-03")
+        store.read_tail(path, "2026-01-02", "2026-01-03")
     assert info.value.line == 3
 
 
 def test_fast_readers_match_the_store_on_generated_history(tmp_path: Path):
-    from generator.site import history
 
     _, data = make_inputs(tmp_path)
     for path in sorted((data / "extras-pkg").glob("*.csv")):
         expected = store.read_series(path)
-        assert history.read_overall(path) == expected, path.name
-        tail = history.read_tail(path, "2026-06-01", "2026-11-19")  # ends before the last day
+        assert store.read_series_fast(path) == expected, path.name
+        tail = store.read_tail(path, "2026-06-01", "2026-11-19")  # ends before the last day
         assert tail.rows == [
             (d, c, n) for (d, c), n in sorted(expected.items()) if "2026-06-01" <= d <= "2026-11-19"
         ], path.name
@@ -713,16 +710,15 @@ def test_category_file_is_checked_outside_the_charted_window_too(
     tmp_path: Path, line: str, reason: str
 ):
     """Category files are published as they are, so an old bad row must stop them too."""
-    from generator.site import history
 
     path = tmp_path / "system.csv"
     path.write_text(
         "date,category,downloads\n2019-01-01,Darwin,1\n" + line + "\n2026-03-01,Linux,2\n"
     )
     with pytest.raises(CorruptFileError) as info:
-        history.read_tail(path, "2026-01-01", "2026-03-01")
+        store.read_tail(path, "2026-01-01", "2026-03-01")
     assert reason in info.value.reason and info.value.line >= 3
     good = tmp_path / "good.csv"
     good.write_text("date,category,downloads\n2019-01-01,Darwin,1\n2026-03-01,Linux,2\n")
-    tail = history.read_tail(good, "2026-01-01", "2026-03-01")
+    tail = store.read_tail(good, "2026-01-01", "2026-03-01")
     assert tail.rows == [("2026-03-01", "Linux", 2)] and tail.totals == {"Linux": 2}

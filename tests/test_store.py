@@ -9,7 +9,8 @@ import pytest
 
 from generator import store
 from generator.errors import CorruptFileError
-from generator.store import merge, parse, read_series, serialize, update_package
+from generator.store import merge_keys as merge
+from generator.store import parse, read_series, serialize, update_package
 
 P = Path("data/pkg/overall.csv")
 
@@ -123,7 +124,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     def explode(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(store.os, "replace", explode)
+    monkeypatch.setattr("generator.store.files.os.replace", explode)
     with pytest.raises(OSError, match="disk full"):
         store.write_series(path, {("2024-01-01", "with_mirrors"): 2})
     assert path.read_bytes() == old
@@ -157,7 +158,7 @@ def test_written_files_keep_ordinary_permissions(tmp_path):
     """mkstemp's private 0600 must not leak into data/ or packages.yaml."""
     new = tmp_path / "pkg" / "overall.csv"
     store.write_series(new, {("2024-01-01", "with_mirrors"): 1})
-    assert new.stat().st_mode & 0o777 == 0o666 & ~store._umask()
+    assert new.stat().st_mode & 0o777 == 0o666 & ~store.files._umask()
     assert new.stat().st_mode & 0o044  # readable by others under any usual umask
     existing = tmp_path / "packages.yaml"
     existing.write_text("packages: []\n")

@@ -6,7 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from generator.config import Config, load_config
+from generator.config import describe_default, load_config
+from generator.errors import EXIT_OK
 
 log = logging.getLogger(__name__)
 
@@ -23,18 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--base-url",
         metavar="URL",
         help="the site's public URL, e.g. https://user.github.io/repo/ "
-        "(default: settings.base_url in packages.yaml); used for badge snippets and the 404 page",
+        f"(default: {describe_default('base_url')}); used for badge snippets and the 404 page",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     from generator.site.build import build_site  # heavy imports (altair) only when building
 
-    config = args.config if isinstance(args.config, Config) else load_config(args.config)
-    base_url = (
-        args.base_url if getattr(args, "base_url", None) is not None else config.settings.base_url
-    )
-    out = getattr(args, "out", None) or Path("site")
-    build_site(config, args.data_dir, out, base_url)
-    log.info("site written to %s (preview: python -m http.server -d %s)", out, out)
-    return 0
+    build_site(load_config(args.config), args.data_dir, args.out, args.base_url)
+    log.info("site written to %s (preview: python -m http.server -d %s)", args.out, args.out)
+    return EXIT_OK

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
-from generator.derive import python_major_from_minor
-from generator.errors import Problem, UsageError
-from generator.importer import Imported, combine, fill_gaps_only, parse_import
-from generator.model import KINDS, Series
-from generator.names import is_valid_name
-from generator.store import read_package, update_package
-
-log = logging.getLogger(__name__)
+from generator.model import KINDS
+from generator.pipeline.import_ import import_files
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,75 +34,4 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not is_valid_name(args.package):
-        raise UsageError(
-            f"`{args.package}` is not a valid PyPI project name (PEP 508: letters, digits, "
-            "and . _ - between them)"
-        )
-    imports = [(path, _read(path, args.kind, args.package)) for path in args.files]
-    problems = [p for _, item in imports for p in item.problems]
-    updates: dict[str, Series] = {}
-    if not problems:
-        updates, problems = combine(imports)
-    if problems:
-        for problem in problems:
-            log.error("%s", problem)
-        log.error("nothing imported: fix the rows above and run again")
-        return 1
-    if "python_minor" in updates and "python_major" not in updates:
-        updates["python_major"] = python_major_from_minor(updates["python_minor"])
-    existing = read_package(args.data_dir, args.package, updates)
-    additions: dict[str, dict[tuple[str, str], int]] = {}
-    for kind, series in updates.items():
-        additions[kind], disagreements = fill_gaps_only(existing[kind], series)
-        if disagreements:
-            log.warning(
-                "%s: %d %s rows differ from the history already stored; kept the stored ones",
-                args.package,
-                disagreements,
-                kind,
-            )
-    changed = update_package(args.data_dir, args.package, additions)
-    for kind in additions:
-        log.info(
-            "%s %s: %d new rows%s",
-            args.package,
-            kind,
-            len(additions[kind]),
-            "" if changed.get(kind) else " (no change)",
-        )
-    return 0
-
-
-def _read(path: Path, kind: str | None, package: str) -> Imported:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text; save it as UTF-8 and run again") from None
-    except OSError as exc:
-        raise UsageError(
-            f"{path}: cannot read it ({exc.strerror or exc}); check the path"
-        ) from None
-    item = parse_import(text, path, package)
-    if item.problems:
-        return item
-    if kind and item.declared and item.kind != kind:
-        raise UsageError(
-            f"{path}: this is a `{item.kind}` response, but --kind says `{kind}`; "
-            "drop --kind or pass the right file"
-        )
-    if kind:
-        item.kind = kind
-    if not item.series:
-        item.problems.append(Problem(path, 0, "no rows: there is nothing to import"))
-    elif item.kind is None:
-        categories = sorted({c for _, c in item.series})
-        shown = ", ".join(categories[:8]) + (", ..." if len(categories) > 8 else "")
-        problem = Problem(
-            path,
-            0,
-            f"cannot tell which dimension the categories ({shown}) belong to; pass --kind "
-            f"{'|'.join(KINDS)}",
-        )
-        raise UsageError(str(problem))
-    return item
+    return import_files(args.data_dir, args.package, args.files, args.kind).exit_code

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from generator.commands import build, fetch
+from generator.pipeline.update import update
+
+log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -13,8 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    fetched = fetch.run(args)  # 1 = some packages failed; what succeeded is still built
-    if fetched not in (0, 1):
-        return fetched
-    built = build.run(args)
-    return built or fetched
+    outcome = update(args.config, args.data_dir, fetch.request_of(args), args.out, args.base_url)
+    if outcome.report:
+        print(outcome.text())
+    return outcome.exit_code

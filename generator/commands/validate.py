@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from generator.config import load_config
+from generator.errors import EXIT_OK
 
 log = logging.getLogger(__name__)
 
@@ -18,4 +19,4 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)  # ConfigError → exit 2 with every problem listed
     count = len(config.packages)
     log.info("%s: OK, %d package%s", config.path, count, "" if count == 1 else "s")
-    return 0
+    return EXIT_OK

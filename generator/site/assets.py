@@ -15,11 +15,11 @@ import os
 import shutil
 from pathlib import Path
 
+from generator import resources
 from generator.site import charts
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).parent / "static"
 _BUNDLE_SNIPPET = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
 ASSETS = "assets"
 
@@ -91,11 +91,12 @@ def write_assets(out_dir: Path) -> dict[str, str]:
     """
     target = out_dir / ASSETS
     target.mkdir(parents=True, exist_ok=True)
+    static = resources.static_dir()
     files = {
         "vega.js": vega_bundle(),
         "charts.js": charts_js(),
-        "site.js": (STATIC_DIR / "site.js").read_text(encoding="utf-8"),
-        "style.css": (STATIC_DIR / "style.css").read_text(encoding="utf-8"),
+        "site.js": (static / "site.js").read_text(encoding="utf-8"),
+        "style.css": (static / "style.css").read_text(encoding="utf-8"),
     }
     urls = {}
     for name, text in files.items():
@@ -104,6 +105,6 @@ def write_assets(out_dir: Path) -> dict[str, str]:
         filename = f"{stem}.{digest}.{ext}"
         (target / filename).write_text(text, encoding="utf-8")
         urls[name] = f"{ASSETS}/{filename}"
-    shutil.copyfile(STATIC_DIR / "favicon.svg", target / "favicon.svg")
+    shutil.copyfile(static / "favicon.svg", target / "favicon.svg")
     urls["favicon.svg"] = f"{ASSETS}/favicon.svg"
     return urls

@@ -91,9 +91,17 @@ def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 def overall_template() -> dict[str, Any]:
     """Daily downloads with and without mirrors, plus 7- and 28-day moving averages."""
-    labels = {k: v[0] for k, v in OVERALL_SERIES.items()}
-    label_expr = " : ".join(f"datum.series === '{k}' ? '{v}'" for k, v in labels.items())
-    base = (
+    base = _overall_base()
+    lines = _overall_lines(base)
+    hover = _hover()
+    rule = _overall_rule(base, hover)
+    chart = alt.layer(_gaps(), alt.layer(lines, rule), _counting_change()).add_params(*_params())
+    return _finish(chart)
+
+
+def _overall_base() -> alt.Chart:
+    """One row a day: a column per category, and the 7- and 28-day moving averages."""
+    return (
         alt.Chart(_csv())
         .transform_pivot("category", value="downloads", groupby=["date"])
         .transform_window(ma7="mean(without_mirrors)", frame=[-6, 0], sort=[alt.SortField("date")])
@@ -102,7 +110,13 @@ def overall_template() -> dict[str, Any]:
         )
         .transform_filter("datum.date >= cutoff")
     )
-    lines = (
+
+
+def _overall_lines(base: alt.Chart) -> alt.Chart:
+    """A line per OVERALL_SERIES entry, in its colour and stroke width."""
+    labels = {k: v[0] for k, v in OVERALL_SERIES.items()}
+    label_expr = " : ".join(f"datum.series === '{k}' ? '{v}'" for k, v in labels.items())
+    return (
         base.transform_fold(list(OVERALL_SERIES), as_=["series", "value"])
         .transform_calculate(label=label_expr + " : datum.series")
         .mark_line(interpolate="monotone")
@@ -129,8 +143,11 @@ def overall_template() -> dict[str, Any]:
             ),
         )
     )
-    hover = _hover()
-    rule = (
+
+
+def _overall_rule(base: alt.Chart, hover: Any) -> alt.Chart:
+    """The rule under the pointer, whose tooltip gives the day's four numbers."""
+    return (
         base.mark_rule(color="#8a94a3")
         .encode(
             x="date:T",
@@ -145,8 +162,6 @@ def overall_template() -> dict[str, Any]:
         )
         .add_params(hover)
     )
-    chart = alt.layer(_gaps(), alt.layer(lines, rule), _counting_change()).add_params(*_params())
-    return _finish(chart)
 
 
 def _gaps() -> alt.Chart:

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import markdown
 
-import generator
+from generator import resources
 
-CONTENT_DIR = Path(generator.__file__).resolve().parent.parent / "content"
 PAGES = ("about", "faq", "methodology", "api")
 PLACEHOLDER_BASE_URL = "https://USER.github.io/REPO/"
 
@@ -37,7 +36,8 @@ def render(slug: str, text: str, root: str, base_url: str) -> Page:
     return Page(slug, title, html)
 
 
-def load_pages(root: str, base_url: str, content_dir: Path = CONTENT_DIR) -> list[Page]:
+def load_pages(root: str, base_url: str, content_dir: Path | None = None) -> list[Page]:
+    content_dir = content_dir or resources.content_dir()
     return [
         render(slug, (content_dir / f"{slug}.md").read_text(encoding="utf-8"), root, base_url)
         for slug in PAGES

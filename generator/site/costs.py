@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from generator.runlog import RunRecord
+from generator.store.runlog import RunRecord
 from generator.units import human_bytes
 
 TIB = 2**40

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import jinja2
 
-import generator
+from generator import resources
 from generator.stats import Change
-
-TEMPLATES_DIR = Path(generator.__file__).resolve().parent.parent / "templates"
 
 
 def num(n: int | float) -> str:
@@ -56,9 +54,9 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "group"
 
 
-def environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+def environment(templates_dir: Path | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=jinja2.FileSystemLoader(str(templates_dir or resources.templates_dir())),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
         trim_blocks=True,
         lstrip_blocks=True,

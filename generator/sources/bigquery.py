@@ -1,10 +1,9 @@
-"""BigQuery source: one parameterized query a run over `bigquery-public-data.pypi.file_downloads`.
+"""BigQuery source: the client for `bigquery-public-data.pypi.file_downloads`.
 
-Flow of a nightly `fetch --source bigquery`:
-  packages.yaml → SQL + parameters (bigquery_sql) → dry run → refuse above the byte cap →
-  run → cube rows → {package: {kind: Series}} (pure) → data/ (whole days replaced) →
-  data/_meta/bigquery-runs.csv.
-Packages with no history yet are handed to the backfill (generator.commands.backfill).
+One parameterized query (generator.sources.bigquery_sql) answers for every package and
+every kind at once: dry run → refuse above the byte cap → run → cube rows →
+`{package: {kind: Series}}` (pure, top-K per day for the extra kinds). What to query and
+where it goes is the pipeline's business (generator.pipeline.bigquery).
 
 `BIGQUERY_API_ENDPOINT` points the client at another server (an emulator, the tests'
 stand-in) with anonymous credentials.
@@ -12,25 +11,19 @@ stand-in) with anonymous credentials.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from generator import runlog, store
-from generator.config import Config, Package
-from generator.derive import python_major_from_minor
-from generator.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL, GeneratorError, UsageError
+from generator.errors import BigQueryError, BytesCapExceeded, UsageError
 from generator.model import ALL_KINDS, WITH_MIRRORS, WITHOUT_MIRRORS, Series
 from generator.names import normalize
-from generator.sources import bigquery_sql
+from generator.sources import Cost, Fetched, bigquery_sql
 from generator.sources.bigquery_sql import Parameter
-from generator.units import human_bytes, positive
+from generator.units import human_bytes
 
 if TYPE_CHECKING:
     from google.cloud.bigquery import Client
@@ -38,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENDPOINT_VARIABLE = "BIGQUERY_API_ENDPOINT"
+CREDENTIAL_VARIABLES = ("GOOGLE_APPLICATION_CREDENTIALS", ENDPOINT_VARIABLE)
+"""Either one set means BigQuery is configured (`source: auto` then picks it)."""
 OTHER = "other"
 # Which count each kind uses: installer shows every download (mirrors too), the other
 # kinds follow pypistats.org and leave mirrors (and unknown installers) out.
@@ -50,169 +45,44 @@ _COUNT_OF = {
     "installer": WITH_MIRRORS,
 }
 _TOP_K_KINDS = ("version", "country", "installer", "ci")
+SOURCE_KINDS = tuple(kind for kind in ALL_KINDS if kind != "python_major")
+"""What the query answers; python_major is derived by the pipeline."""
 
 
-class BytesCapExceeded(GeneratorError):
-    """The dry run says the query would read more than the configured cap. Exit 2."""
+class BigQuerySource:
+    """The Source for BigQuery: one query for all the packages and days asked for."""
 
-    exit_code = EXIT_CONFIG
+    label = "BigQuery"
 
-    def __init__(self, message: str, estimate: int, cap: int) -> None:
-        super().__init__(message)
-        self.estimate = estimate
+    def __init__(self, client: Client, cap: int, top_k: int) -> None:
+        self.client = client
         self.cap = cap
+        self.top_k = top_k
+        self.cost = Cost()
 
+    def estimate(self, names: Sequence[str], start: dt.date, end: dt.date) -> int:
+        """The dry run's bytes for this query (nothing is billed)."""
+        return dry_run(self.client, bigquery_sql.parameters(list(names), start, end))
 
-@dataclass(frozen=True)
-class WindowResult:
-    status: int  # exit code: 0, or 1 when some package could not be stored
-    bytes_billed: int
+    def query(
+        self, names: Sequence[str], start: dt.date, end: dt.date
+    ) -> dict[str, dict[str, Series]]:
+        """Dry run, refuse above the cap (BytesCapExceeded), run; {name: {kind: Series}}."""
+        params = bigquery_sql.parameters(list(names), start, end)
+        estimate = dry_run(self.client, params)
+        check_cap(estimate, self.cap, start, end, len(names))
+        rows, cost = run_query(self.client, params, self.cap, estimate)
+        self.cost = self.cost + cost
+        return cube_to_updates(rows, self.top_k)
 
+    def fetch(self, names: Sequence[str], start: dt.date, end: dt.date) -> Iterator[Fetched]:
+        """One query, then one Fetched per name ({} for a package with no downloads)."""
+        found = self.query(names, start, end)
+        for name in names:
+            yield Fetched(name, found.get(name, {}))
 
-@dataclass(frozen=True)
-class QueryStats:
-    estimate: int  # dry-run bytes (an upper bound on a clustered table)
-    bytes_processed: int
-    bytes_billed: int
-
-
-# ---------------------------------------------------------------- command line
-
-
-def add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options `fetch` (and `update`) take for the BigQuery source."""
-    parser.add_argument(
-        "--print-sql",
-        action="store_true",
-        help="print the BigQuery SQL and its parameters, then exit without contacting BigQuery",
-    )
-    parser.add_argument(
-        "--days",
-        type=positive(int),
-        metavar="N",
-        help="BigQuery: re-query the last N complete days (default: settings.refetch_days, 2)",
-    )
-    add_max_bytes_argument(parser)
-
-
-def add_max_bytes_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--max-bytes-billed",
-        type=positive(int),
-        metavar="BYTES",
-        help="BigQuery: refuse a query whose dry run exceeds this many bytes "
-        "(default: settings.maximum_bytes_billed, 32 GiB)",
-    )
-
-
-def run_fetch(args: argparse.Namespace, config: Config) -> int:
-    """The nightly BigQuery fetch: recent days for known packages, backfill for new ones."""
-    from generator.commands import backfill
-    from generator.commands.fetch import selected_packages
-
-    settings = config.settings
-    packages = selected_packages(config, getattr(args, "package", None))
-    end = last_complete_day()
-    days = getattr(args, "days", None) or settings.refetch_days
-    start = end - dt.timedelta(days=days - 1)
-    cap = getattr(args, "max_bytes_billed", None) or settings.maximum_bytes_billed
-    new = backfill.packages_needing_backfill(args.data_dir, packages)
-    known = [p for p in packages if p.normalized not in {n.normalized for n in new}]
-    if getattr(args, "print_sql", False):
-        since = dt.date.fromisoformat(settings.backfill_since)
-        print(
-            sql_listing(
-                [p.normalized for p in known], [p.normalized for p in new], start, end, since
-            )
-        )
-        return EXIT_OK
-    status = EXIT_OK
-    spent = 0
-    client: Client | None = None
-    if known:
-        client = make_client(settings.bigquery_project)
-        window = fetch_window(client, args.data_dir, known, start, end, cap, settings.top_k)
-        status, spent = window.status, window.bytes_billed
-    if new:
-        log.info("%d new package(s) without history: starting a backfill", len(new))
-        client = client or make_client(settings.bigquery_project)
-        since = dt.date.fromisoformat(settings.backfill_since)
-        budget = max(cap - spent, 0)  # one night's bytes, window and backfill together
-        status = max(
-            status,
-            backfill.backfill(
-                client, args.data_dir, new, since, end, cap, settings.top_k, budget=budget
-            ),
-        )
-    return status
-
-
-def sql_listing(
-    known: list[str], new: list[str], start: dt.date, end: dt.date, since: dt.date
-) -> str:
-    """What `--print-sql` shows (pure): the SQL, then the parameters of each query the run
-    would send. Packages with no history yet are backfilled, newest month first."""
-    parts = [bigquery_sql.QUERY.rstrip("\n")]
-    if known:
-        parts += [
-            "-- parameters",
-            bigquery_sql.describe(bigquery_sql.parameters(known, start, end)),
-        ]
-    if new and since <= end:
-        from generator.commands.backfill import month_chunks
-
-        first, last = month_chunks(since, end)[-1]
-        parts += [
-            f"-- backfill of packages with no history yet: the same SQL once per month from "
-            f"{since} to {end}, newest first (a month above the cap is halved); the first:",
-            bigquery_sql.describe(bigquery_sql.parameters(new, first, last)),
-        ]
-    return "\n".join(parts)
-
-
-def fetch_window(
-    client: Client,
-    data_dir: Path,
-    packages: list[Package],
-    start: dt.date,
-    end: dt.date,
-    cap: int,
-    top_k: int,
-    command: str = "fetch",
-) -> WindowResult:
-    """Query days start..end for `packages`, store them, and log the run."""
-    names = [p.normalized for p in packages]
-    log.info("BigQuery: %d package(s), %s..%s", len(names), start, end)
-    rows, stats = query_cube(client, names, start, end, cap)
-    updates = cube_to_updates(rows, top_k)
-    failed = store_updates(data_dir, packages, updates)
-    runlog.append(
-        data_dir,
-        runlog.RunRecord(
-            run_at=runlog.now(),
-            command=command,
-            packages=tuple(names),
-            start_date=start.isoformat(),
-            end_date=end.isoformat(),
-            bytes_processed=stats.bytes_processed,
-            bytes_billed=stats.bytes_billed,
-        ),
-    )
-    summary = (
-        f"{command}: {len(names) - len(failed)} of {len(names)} package(s) from BigQuery, "
-        f"{start}..{end}; {human_bytes(stats.bytes_processed)} processed, "
-        f"{human_bytes(stats.bytes_billed)} billed (dry-run estimate {human_bytes(stats.estimate)})"
-    )
-    if command == "fetch":
-        print(summary)  # the run's final summary
-    else:
-        log.info("%s", summary)  # one line per backfill chunk
-    return WindowResult(EXIT_PARTIAL if failed else EXIT_OK, stats.bytes_billed)
-
-
-def last_complete_day(today: dt.date | None = None) -> dt.date:
-    """Yesterday in UTC: today's partition is still filling."""
-    return (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=1)
+    def spent(self) -> Cost:
+        return self.cost
 
 
 # ---------------------------------------------------------------- BigQuery I/O
@@ -243,19 +113,9 @@ def make_client(project: str | None) -> Client:
         ) from None
     except OSError as exc:  # "Project was not passed and could not be determined"
         raise UsageError(
-            f"{exc}. Set `bigquery_project:` under `settings:` in packages.yaml to the "
+            f"{exc}. Set `bigquery_project:` in packages.yaml (a top-level key, beside `packages:`) to the "
             "Google Cloud project that pays for the queries."
         ) from None
-
-
-def query_cube(
-    client: Client, names: list[str], start: dt.date, end: dt.date, cap: int
-) -> tuple[list[dict[str, Any]], QueryStats]:
-    """Dry run, refuse above `cap`, then run the one query and return its cube rows."""
-    params = bigquery_sql.parameters(names, start, end)
-    estimate = dry_run(client, params)
-    check_cap(estimate, cap, start, end, len(names))
-    return run_query(client, params, cap, estimate)
 
 
 def check_cap(estimate: int, cap: int, start: dt.date, end: dt.date, count: int) -> None:
@@ -265,7 +125,7 @@ def check_cap(estimate: int, cap: int, start: dt.date, end: dt.date, count: int)
             f"({estimate} bytes) for {count} package(s), {start}..{end}, above the cap of "
             f"{human_bytes(cap)} ({cap} bytes). Nothing was queried or written. Fix: query fewer "
             "days (--days), or raise the cap with --max-bytes-billed or "
-            "`maximum_bytes_billed:` under `settings:` in packages.yaml.",
+            "`maximum_bytes_billed:` in packages.yaml (a top-level key, beside `packages:`).",
             estimate=estimate,
             cap=cap,
         )
@@ -283,7 +143,7 @@ def dry_run(client: Client, params: list[Parameter]) -> int:
 
 def run_query(
     client: Client, params: list[Parameter], cap: int, estimate: int
-) -> tuple[list[dict[str, Any]], QueryStats]:
+) -> tuple[list[dict[str, Any]], Cost]:
     from google.cloud import bigquery
 
     config = bigquery.QueryJobConfig(
@@ -295,7 +155,7 @@ def run_query(
         return job, [dict(row.items()) for row in job.result(page_size=10_000)]
 
     job, rows = _call(go)
-    stats = QueryStats(
+    stats = Cost(
         estimate=estimate,
         bytes_processed=int(job.total_bytes_processed or 0),
         bytes_billed=int(job.total_bytes_billed or 0),
@@ -326,15 +186,11 @@ def _call(work: Any) -> Any:
         raise BigQueryError(f"BigQuery refused the query: {message}") from None
 
 
-class BigQueryError(GeneratorError):
-    """BigQuery answered with an error; nothing was written for this query."""
-
-
 # ---------------------------------------------------------------- cube → series (pure)
 
 
 def cube_to_updates(rows: Iterable[Mapping[str, Any]], top_k: int) -> dict[str, dict[str, Series]]:
-    """Cube rows → {normalized name: {kind: Series}} for every kind in model.ALL_KINDS.
+    """Cube rows → {normalized name: {kind: Series}} for every kind in SOURCE_KINDS.
 
     A row whose dimension columns are all NULL is the (day, project) total; otherwise the
     one set column names its dimension. Zero counts are left out, as pypistats.org does.
@@ -360,11 +216,10 @@ def cube_to_updates(rows: Iterable[Mapping[str, Any]], top_k: int) -> dict[str, 
         _put(kinds[kind], date, str(category), row[_COUNT_OF[kind]])
     updates: dict[str, dict[str, Series]] = {}
     for name, kinds in raw.items():
-        series = {kind: dict(kinds.get(kind, {})) for kind in ALL_KINDS if kind != "python_major"}
-        series["python_major"] = python_major_from_minor(series["python_minor"])
+        series = {kind: dict(kinds.get(kind, {})) for kind in SOURCE_KINDS}
         for kind in _TOP_K_KINDS:
             series[kind] = top_k_per_day(series[kind], top_k)
-        updates[name] = {kind: series[kind] for kind in ALL_KINDS}
+        updates[name] = series
     return updates
 
 
@@ -395,62 +250,3 @@ def top_k_per_day(series: Mapping[tuple[str, str], int], k: int) -> Series:
         if rest:
             out[(date, OTHER)] = out.get((date, OTHER), 0) + rest
     return out
-
-
-def replace_days(old: Mapping[tuple[str, str], int], new: Mapping[tuple[str, str], int]) -> Series:
-    """Every day present in `new` is taken whole from `new`; other days are kept.
-
-    Whole days, not single keys: a top-K category that fell out of today's answer must not
-    linger next to the "other" that now counts it.
-    """
-    days = {date for date, _ in new}
-    kept = {key: value for key, value in old.items() if key[0] not in days}
-    kept.update(new)
-    return kept
-
-
-# ---------------------------------------------------------------- storing
-
-
-def store_package(data_dir: Path, name: str, updates: Mapping[str, Series]) -> dict[str, bool]:
-    """Replace the queried days of one package's files; all files are read before any write.
-
-    Like store.update_package, but day-wise (see replace_days), so re-querying a day is
-    idempotent even for the top-K files.
-    """
-    directory = store.package_dir(data_dir, name)
-    existing = {kind: store.read_series(directory / f"{kind}.csv") for kind in updates}
-    store.remove_stale_temporaries(directory)
-    changed: dict[str, bool] = {}
-    for kind, new in updates.items():
-        if not new:
-            changed[kind] = False
-            continue
-        path = directory / f"{kind}.csv"
-        changed[kind] = store.write_series(path, replace_days(existing[kind], new))
-    return changed
-
-
-def store_updates(
-    data_dir: Path, packages: list[Package], updates: Mapping[str, Mapping[str, Series]]
-) -> dict[str, str]:
-    """Store every package's updates; returns {name: reason} for the ones that failed."""
-    failed: dict[str, str] = {}
-    for package in packages:
-        found = updates.get(package.normalized)
-        if not found:
-            log.info("%s: no downloads in BigQuery for these days", package.name)
-            continue
-        try:
-            changed = store_package(data_dir, package.name, found)
-        except (GeneratorError, OSError) as exc:
-            reason = exc.message if isinstance(exc, GeneratorError) else f"cannot write: {exc}"
-            log.error("%s: failed, history left unchanged: %s", package.name, reason)
-            failed[package.name] = reason
-        else:
-            kinds = [kind for kind, did in changed.items() if did]
-            log.info("%s: %s", package.name, ", ".join(kinds) if kinds else "unchanged")
-    return failed
-
-
-# ---------------------------------------------------------------- small helpers

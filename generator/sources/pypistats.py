@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -23,6 +23,7 @@ from generator import __version__
 from generator.errors import SourceError
 from generator.model import Series
 from generator.names import normalize
+from generator.sources import Cost, Fetched
 from generator.sources.ratelimit import RateLimiter, polite_limiter
 from generator.sources.retry import RetryPolicy, send_with_retries
 
@@ -157,3 +158,20 @@ class PypistatsClient:
     def fetch_package(self, name: str) -> dict[str, Series]:
         """{"overall": ..., "python_minor": ..., "system": ...} for one package."""
         return {endpoint: self.fetch_endpoint(name, endpoint) for endpoint in ENDPOINTS}
+
+    @property
+    def label(self) -> str:
+        return self.api_url
+
+    def fetch(self, names: Sequence[str], start: dt.date, end: dt.date) -> Iterator[Fetched]:
+        """Each package's three endpoints. pypistats.org answers with its last 180 days
+        whatever the window, and all of it is kept: a day it reports late is not lost."""
+        del start, end
+        for name in names:
+            try:
+                yield Fetched(name, self.fetch_package(name))
+            except SourceError as exc:
+                yield Fetched(name, error=exc.message)
+
+    def spent(self) -> Cost:
+        return Cost()  # pypistats.org is free; its price is the rate limit

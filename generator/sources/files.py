@@ -1,4 +1,6 @@
-"""Existing pypistats-shaped history → Series (pure), so collected data is never lost.
+"""A source of history collected elsewhere: pypistats-shaped files → Series (pure).
+
+So collected data is never lost.
 
 Accepted inputs: a pypistats.org API response (`{"data": [...], "package", "type"}`) or
 a CSV with the columns `category,date,downloads` (in any order). Duplicate keys with
@@ -15,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.dates import is_date
 from generator.errors import Problem
 from generator.model import Series
 from generator.names import normalize
-from generator.store import is_date
 
 API_TYPES = {
     "overall_downloads": "overall",
@@ -189,10 +191,3 @@ def combine(imports: list[tuple[Path, Imported]]) -> tuple[dict[str, Series], li
             series[key] = downloads
             origin.setdefault((item.kind, key), (path, line))
     return combined, problems
-
-
-def fill_gaps_only(existing: Series, imported: Series) -> tuple[Series, int]:
-    """Imported rows for keys we do not have yet; count how many disagreed with ours."""
-    added = {k: v for k, v in imported.items() if k not in existing}
-    disagreements = sum(1 for k, v in imported.items() if k in existing and existing[k] != v)
-    return added, disagreements

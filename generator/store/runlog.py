@@ -15,8 +15,9 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import store
 from generator.errors import CorruptFileError
+from generator.store.files import write_text_atomic
+from generator.store.layout import META_DIR
 
 HEADER = "run_at,command,packages,start_date,end_date,bytes_processed,bytes_billed"
 FIELDS = tuple(HEADER.split(","))
@@ -35,7 +36,7 @@ class RunRecord:
 
 
 def path_in(data_dir: Path) -> Path:
-    return data_dir / store.META_DIR / FILENAME
+    return data_dir / META_DIR / FILENAME
 
 
 def now() -> str:
@@ -102,4 +103,4 @@ def append(data_dir: Path, record: RunRecord) -> None:
     parse(text, path)
     if not text.endswith("\n"):
         text += "\n"
-    store.write_text_atomic(path, text + format_line(record))
+    write_text_atomic(path, text + format_line(record))

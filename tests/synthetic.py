@@ -12,6 +12,8 @@ import math
 import random
 from pathlib import Path
 
+from generator import store
+
 PYTHON_MINORS = ("2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 SYSTEMS = ("Darwin", "Linux", "Windows", "null", "other")
 COUNTRIES = ("US", "CN", "DE", "GB", "IN", "FR", "JP", "BR", "CA", "NL")
@@ -26,8 +28,8 @@ def _python_weights(day_index: int, days: int) -> list[float]:
 
 
 def _lines(rows: list[tuple[str, str, int]]) -> str:
-    rows.sort()
-    return "date,category,downloads\n" + "".join(f"{d},{c},{n}\n" for d, c, n in rows)
+    """The file text, written by the store's own serializer (the one CSV writer)."""
+    return store.serialize({(d, c): n for d, c, n in rows})
 
 
 def write_package(

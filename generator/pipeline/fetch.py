@@ -1,0 +1,102 @@
+"""Fetch new daily counts into data/: from pypistats.org, or from BigQuery when configured.
+
+pypistats.org: three requests per package (overall, python_minor, system), python_major
+derived from python_minor, then one store update per package. A package that fails (404,
+a server that stays down, a body that is not the expected JSON, a corrupt history file)
+is reported and left byte-identical; the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import store
+from generator.config import Config
+from generator.errors import EXIT_OK, EXIT_PARTIAL, UsageError
+from generator.pipeline import bigquery as bigquery_run
+from generator.pipeline.outcome import Outcome
+from generator.pipeline.select import resolve_source, selected_packages
+from generator.pipeline.storing import Stored, store_fetched
+from generator.progress import progress
+from generator.sources import last_complete_day
+from generator.sources.pypistats import DEFAULT_TIMEOUT, PypistatsClient
+from generator.sources.ratelimit import polite_limiter
+from generator.sources.retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+RETRY_POLICY = RetryPolicy()  # 5 attempts, back-off 2, 4, 8, 16 s; Retry-After wins
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """What the command line asked for; None means "the setting in packages.yaml"."""
+
+    packages: tuple[str, ...] = ()  # empty: every tracked package
+    source: str | None = None
+    api_url: str | None = None
+    requests_per_minute: int | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    print_sql: bool = False
+    days: int | None = None  # BigQuery: complete days re-queried
+    max_bytes_billed: int | None = None
+
+
+def fetch(config: Config, data_dir: Path, request: FetchRequest) -> Outcome:
+    """Fetch every selected package from the resolved source and store it."""
+    source = resolve_source(request.source or config.settings.source, os.environ, request.print_sql)
+    if source == "bigquery":
+        return bigquery_run.nightly(config, data_dir, _bigquery_request(request))
+    packages = selected_packages(config, request.packages)
+    api_url = api_url_of(request.api_url or config.settings.api_url)
+    limiter = polite_limiter(request.requests_per_minute or config.settings.requests_per_minute)
+    log.info("fetching %d packages from %s", len(packages), api_url)
+    client = PypistatsClient(api_url, limiter=limiter, policy=RETRY_POLICY, timeout=request.timeout)
+    end = last_complete_day()
+    with client:
+        answers = (
+            answer
+            for package in progress(packages, len(packages), "fetch", describe=lambda p: p.name)
+            for answer in client.fetch([package.normalized], end, end)
+        )
+        stored = store_fetched(data_dir, packages, answers, store.merge_keys)
+    return Outcome(EXIT_PARTIAL if stored.failed else EXIT_OK, [summary(stored, api_url)])
+
+
+def _bigquery_request(request: FetchRequest) -> bigquery_run.WindowRequest:
+    return bigquery_run.WindowRequest(
+        packages=request.packages,
+        days=request.days,
+        max_bytes_billed=request.max_bytes_billed,
+        print_sql=request.print_sql,
+    )
+
+
+def api_url_of(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"--api-url must start with http:// or https://, got {url!r}")
+    return url.rstrip("/")
+
+
+def summary(outcome: Stored, api_url: str) -> str:
+    updated = sum(1 for kinds in outcome.changed.values() if kinds)
+    files = sum(len(kinds) for kinds in outcome.changed.values())
+    lines = [
+        f"fetch: {outcome.fetched} package{'s' if outcome.fetched != 1 else ''} fetched from "
+        f"{api_url} ({updated} updated, {files} file{'s' if files != 1 else ''} changed), "
+        f"{len(outcome.failed)} failed"
+    ]
+    lines.extend(failure_lines(outcome))
+    return "\n".join(lines)
+
+
+def failure_lines(outcome: Stored) -> list[str]:
+    if not outcome.failed:
+        return []
+    return [
+        "Failed packages (their history was left unchanged):",
+        *(f"  {name}: {reason}" for name, reason in outcome.failed.items()),
+    ]

@@ -1,0 +1,121 @@
+"""The pages across packages: home, top list, API index, Markdown pages, costs, 404."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import shutil
+from collections.abc import Sequence
+from typing import Any
+
+from generator import resources, stats, store
+from generator.site import api, assets, content, costs, pages
+from generator.site.render import Context, PackageResult, _latest, common, render
+from generator.store import runlog
+
+MOVERS_FLOOR = 100  # downloads in the previous 30 days for a package to count as a mover
+
+
+def totals(results: Sequence[PackageResult]) -> dict[str, int]:
+    return {
+        key: sum(getattr(r, key) for r in results)
+        for key in ("last_day", "last_week", "last_month", "total")
+    }
+
+
+def groups(results: Sequence[PackageResult]) -> list[dict[str, Any]]:
+    """Groups from packages.yaml in alphabetical order; ungrouped packages last."""
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for r in sorted(results, key=lambda r: r.name.lower()):
+        by_group.setdefault(r.group or "", []).append(_row(r))
+    ordered = sorted((g for g in by_group if g), key=str.lower)
+    out = [{"name": g, "packages": by_group[g]} for g in ordered]
+    if "" in by_group:
+        out.append(
+            {"name": "Other packages" if ordered else "All packages", "packages": by_group[""]}
+        )
+    return out
+
+
+def _row(r: PackageResult) -> dict[str, Any]:
+    month = r.changes.get("month", stats.Change(0, 0))
+    return {**dataclasses.asdict(r), "changes": r.changes, "change_pct": month.percent}
+
+
+def write_home(ctx: Context, results: Sequence[PackageResult]) -> None:
+    variables = common(ctx, "", "home", _latest(results))
+    variables.update(packages=results, totals=totals(results), groups=groups(results))
+    render(ctx, "home.html", "index.html", variables)
+
+
+def movers_key(r: PackageResult) -> str:
+    """Growth in percent as a sortable attribute; empty when the package is too small."""
+    month = r.changes.get("month")
+    if month is None or month.previous < MOVERS_FLOOR or month.percent is None:
+        return ""
+    return f"{month.percent:.4f}"
+
+
+def write_top(ctx: Context, results: Sequence[PackageResult]) -> None:
+    rows = []
+    for r in sorted(results, key=lambda r: (-r.last_month, r.name.lower())):
+        row = _row(r)
+        row.update(spark=pages.sparkline(r.trend), growth_key=movers_key(r))
+        rows.append(row)
+    variables = common(ctx, "../", "top", _latest(results))
+    variables.update(rows=rows, movers_floor=MOVERS_FLOOR)
+    render(ctx, "top.html", "top/index.html", variables)
+
+
+def write_api_index(ctx: Context, results: Sequence[PackageResult]) -> None:
+    entries = [
+        {
+            "name": r.name,
+            "normalized": r.normalized,
+            "group": r.group,
+            "last_date": r.last_date,
+            "recent": {
+                "last_day": r.last_day,
+                "last_week": r.last_week,
+                "last_month": r.last_month,
+            },
+            "total": r.total,
+            "page": f"{ctx.base_url}packages/{r.normalized}/",
+            "api": f"{ctx.base_url}api/packages/{r.normalized}/",
+            "data": f"{ctx.base_url}data/{r.normalized}/",
+        }
+        for r in sorted(results, key=lambda r: r.normalized)
+    ]
+    target = ctx.out_dir / "api" / "packages.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(api.packages_json(entries), encoding="utf-8")
+
+
+def write_content_pages(ctx: Context, results: Sequence[PackageResult]) -> None:
+    for page in content.load_pages("../", ctx.base_url):
+        variables = common(ctx, "../", page.slug, _latest(results))
+        variables.update(title=page.title, body=page.html)
+        render(ctx, "page.html", f"{page.slug}/index.html", variables)
+
+
+def write_costs(ctx: Context, results: Sequence[PackageResult]) -> None:
+    if not ctx.has_costs:
+        return
+    runs = runlog.read(ctx.data_dir)
+    meta = ctx.out_dir / "data" / store.META_DIR
+    meta.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(runlog.path_in(ctx.data_dir), meta / runlog.FILENAME)
+    variables = common(ctx, "../", "costs", _latest(results))
+    variables.update(costs.context(runs, ctx.today.strftime("%Y-%m")))
+    render(ctx, "costs.html", "costs/index.html", variables)
+
+
+def write_404(ctx: Context, results: Sequence[PackageResult]) -> None:
+    """GitHub Pages serves 404.html at any depth, so links use --base-url when given."""
+    variables = common(ctx, "", "", _latest(results))
+    variables.update(base_href=ctx.base_url or None, inline_css="", inline_logo="")
+    if not ctx.base_url:  # no known root: the page must not depend on relative asset URLs
+        variables["inline_css"] = (resources.static_dir() / "style.css").read_text(encoding="utf-8")
+        logo = (resources.static_dir() / "favicon.svg").read_bytes()
+        variables["inline_logo"] = base64.b64encode(logo).decode("ascii")
+    render(ctx, "404.html", "404.html", variables)

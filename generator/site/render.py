@@ -1,0 +1,87 @@
+"""What every page of the site shares: the build context and rendering a template to a file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator import stats
+from generator.site import pages
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a page needs that is the same for every page."""
+
+    data_dir: Path
+    out_dir: Path
+    base_url: str
+    site_title: str
+    assets: dict[str, str]
+    sample: bool
+    has_costs: bool
+    today: dt.date
+    built_on: str
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    """What the cross-package pages need to know about one package."""
+
+    name: str
+    normalized: str
+    group: str | None
+    note: str | None
+    last_day: int = 0
+    last_week: int = 0
+    last_month: int = 0
+    total: int = 0
+    last_date: str | None = None
+    changes: dict[str, stats.Change] = field(default_factory=dict)
+    trend: list[int] = field(default_factory=list)
+    error: tuple[str, int, str] | None = None  # a CorruptFileError's (path, line, reason)
+
+
+_ENV: jinja2.Environment | None = None
+
+
+def env() -> jinja2.Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = pages.environment()
+    return _ENV
+
+
+def common(
+    ctx: Context, root: str, active: str = "", data_through: str | None = None
+) -> dict[str, Any]:
+    return {
+        "root": root,
+        "assets": ctx.assets,
+        "site_title": ctx.site_title,
+        "sample": ctx.sample,
+        "has_costs": ctx.has_costs,
+        "built_on": ctx.built_on,
+        "active": active,
+        "data_through": data_through,
+        "base_href": None,
+        "canonical": None,
+    }
+
+
+def render(ctx: Context, template: str, path: str, variables: dict[str, Any]) -> None:
+    """Render `template` to `out_dir/path` (a path relative to the site root)."""
+    target = ctx.out_dir / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(env().get_template(template).render(**variables), encoding="utf-8")
+
+
+def _latest(results: Iterable[PackageResult]) -> str | None:
+    return max((r.last_date for r in results if r.last_date), default=None)
+
+

@@ -1,0 +1,39 @@
+"""Where things live under data/: `data/<normalized-name>/<kind>.csv` and `data/_meta/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.names import safe_dir
+
+META_DIR = "_meta"
+SAMPLE_MARKER = "sample.txt"  # in data/_meta/: the history is the demo's generated sample
+
+
+def package_dir(data_dir: Path, name: str) -> Path:
+    """`data/<normalized name>`; a name that could escape data/ is refused."""
+    return safe_dir(data_dir, name)
+
+
+def series_path(data_dir: Path, name: str, kind: str) -> Path:
+    return package_dir(data_dir, name) / f"{kind}.csv"
+
+
+def list_packages(data_dir: Path) -> list[str]:
+    """Normalized names of the packages that have history in `data_dir`."""
+    if not data_dir.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in data_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(("_", ".")) and any(p.glob("*.csv"))
+    )
+
+
+def has_history(data_dir: Path, name: str) -> bool:
+    directory = package_dir(data_dir, name)
+    return directory.is_dir() and any(directory.glob("*.csv"))
+
+
+def is_sample(data_dir: Path) -> bool:
+    return (data_dir / META_DIR / SAMPLE_MARKER).is_file()
