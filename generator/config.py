@@ -7,34 +7,47 @@ This module reads the file and walks its YAML: the top-level keys, the `packages
 and the line of each problem. The settings themselves (declaration, types, checks and
 defaults) are `generator.config_settings`, whose names are re-exported here, so
 `generator.config` stays the one place to import from.
+
+The file arrives in pull requests from strangers: `generator.config_edit` reads and
+composes it within bounds (size, nesting, no aliases), and every value shown in a
+message here is `quoted` onto one line.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from generator.config_edit import MAX_CONFIG_BYTES, MAX_DEPTH, compose_text, read_config_text
 from generator.config_settings import (
+    BASE_URL,
     HTTP_URL,
     ONE_OF_SOURCES,
     POSITIVE,
     SETTING_NAMES,
     SOURCES,
+    TEXT_LIMITS,
     Rule,
     Settings,
     describe_default,
     read_setting,
     setting_default,
     settings_table_markdown,
+    takes_text,
+    text_problem,
 )
 from generator.errors import ConfigError, Problem
-from generator.names import is_valid_name, normalize
+from generator.names import name_problem, normalize, quoted
 
 __all__ = [
+    "BASE_URL",
     "HTTP_URL",
+    "MAX_CONFIG_BYTES",
+    "MAX_DEPTH",
     "ONE_OF_SOURCES",
     "PACKAGE_KEYS",
     "POSITIVE",
@@ -53,6 +66,14 @@ __all__ = [
 ]
 
 PACKAGE_KEYS = ("name", "group", "note")
+MAX_PROBLEMS = 100
+"""Problems listed at once; the rest are counted (a pull request's check stays readable)."""
+_INT = "tag:yaml.org,2002:int"
+_READ_AS = (  # what YAML makes of an unquoted value that looks like a date, number, ...
+    ((dt.date, dt.datetime), "a date"),
+    ((bool,), "true or false"),
+    ((int, float), "a number"),
+)
 
 
 @dataclass(frozen=True)
@@ -83,42 +104,6 @@ def load_config(path: Path) -> Config:
     return config
 
 
-def read_config_text(path: Path, *, missing_ok: bool = False) -> str:
-    """The text of packages.yaml; a file we cannot read is a ConfigError saying why.
-
-    With `missing_ok`, a file that does not exist reads as empty (for `add`).
-    """
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if missing_ok:
-            return ""
-        raise ConfigError(
-            [
-                Problem(
-                    path,
-                    0,
-                    "file not found. Run from the repository root, pass --config FILE, "
-                    "or create it with `python -m generator add NAME`",
-                )
-            ]
-        ) from None
-    except IsADirectoryError:
-        raise ConfigError(
-            [Problem(path, 0, "is a directory; pass --config with the path of packages.yaml")]
-        ) from None
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            [Problem(path, line, "not UTF-8 text; save the file with UTF-8 encoding")]
-        ) from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ConfigError(
-            [Problem(path, 0, f"cannot read the file ({reason}); check its permissions")]
-        ) from None
-
-
 # ---------------------------------------------------------------- the top level
 
 
@@ -140,25 +125,38 @@ def parse_config(text: str, path: Path) -> tuple[Config, list[Problem]]:
     else:
         packages, package_problems = _packages(packages_node, path)
         problems.extend(package_problems)
-
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], Problem(path, 0, f"and {more:,} more problems")]
     settings = Settings(**settings_values)
     return Config(path, settings, tuple(packages)), problems
 
 
 def _root(text: str, path: Path) -> yaml.MappingNode | Problem:
     """The top-level mapping of `text`, or the one problem that stops us reading further."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        reason = getattr(exc, "problem", None) or str(exc)
-        return Problem(path, line, f"not valid YAML: {reason}")
+    root = compose_text(text, path)
+    if isinstance(root, Problem):
+        return root
     if root is None:
         return Problem(path, 1, "the file is empty; it needs a `packages:` list of `- name: ...`")
     if not isinstance(root, yaml.MappingNode):
         return Problem(path, _line(root), "the top level must be a mapping with a `packages:` key")
     return root
+
+
+def _key(node: yaml.Node, path: Path, problems: list[Problem]) -> str | None:
+    """A mapping key as text; None (and a problem) for a key that is a list or mapping."""
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    problems.append(
+        Problem(
+            path,
+            _line(node),
+            "a key must be a plain word such as `name` or `packages`, "
+            "not a list or mapping (`? [a, b]` makes one)",
+        )
+    )
+    return None
 
 
 def _top_level(
@@ -170,13 +168,12 @@ def _top_level(
     seen_keys: dict[str, int] = {}
     packages_node: yaml.Node | None = None
     for key_node, value_node in root.value:
-        key = key_node.value
+        key = _key(key_node, path, problems)
+        if key is None:
+            continue
         if key in seen_keys:
-            problems.append(
-                Problem(
-                    path, _line(key_node), f"`{key}` is set twice (first on line {seen_keys[key]})"
-                )
-            )
+            where = f"first on line {seen_keys[key]}"
+            problems.append(Problem(path, _line(key_node), f"{quoted(key)} is set twice ({where})"))
             continue
         seen_keys[key] = _line(key_node)
         if key == "packages":
@@ -190,7 +187,9 @@ def _top_level(
         else:
             known = ", ".join(["packages", *SETTING_NAMES])
             problems.append(
-                Problem(path, _line(key_node), f"unknown setting `{key}`; known settings: {known}")
+                Problem(
+                    path, _line(key_node), f"unknown setting {quoted(key)}; known settings: {known}"
+                )
             )
     return settings_values, packages_node, problems
 
@@ -199,24 +198,46 @@ def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _scalar(node: yaml.Node) -> Any:
+_CONSTRUCTOR = yaml.SafeLoader("")  # builds one scalar's value, nothing else
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
     """The Python value of a scalar node, using YAML's safe type resolution.
 
     A tag the safe loader refuses (`!!python/...`, `!custom`), or a value it cannot build
-    (an unquoted impossible date such as `2020-13-45`), gives back the node itself, which
-    every caller reports as the wrong type, on its line.
+    (an unquoted impossible date such as `2020-13-45`, an integer of 5,000 digits), gives
+    back the node itself, which every caller reports as the wrong type, on its line.
     """
     try:
-        return yaml.safe_load(yaml.serialize(node))
-    except (yaml.YAMLError, ValueError):
+        return _CONSTRUCTOR.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError):
         return node
+    finally:
+        _CONSTRUCTOR.constructed_objects.clear()
+
+
+def _hint(key: str, node: yaml.Node, value: object, kinds: tuple[type, ...]) -> str:
+    """For an unquoted value YAML read as a date, number or boolean: how to quote it."""
+    if not isinstance(node, yaml.ScalarNode) or node.style or not isinstance(value, kinds):
+        return ""
+    word = next(word for types, word in _READ_AS if isinstance(value, types))
+    shown = f'; write `{key}: "{node.value}"`' if len(node.value) <= 30 else ""
+    return f" (quote it): unquoted, YAML reads it as {word}{shown}"
 
 
 def _setting(key: str, node: yaml.Node, path: Path) -> tuple[Any, Problem | None]:
     """The value of setting `key` from its YAML node, read as its type and checked."""
     raw = _scalar(node) if isinstance(node, yaml.ScalarNode) else node
+    unreadable_int = raw is node and isinstance(node, yaml.ScalarNode) and node.tag == _INT
+    if unreadable_int and not takes_text(key):  # more digits than Python makes an int of
+        digits = f"`{key}` is a number of {len(node.value):,} digits, far too large"
+        return None, Problem(path, _line(node), digits)
     value, message = read_setting(key, raw)
-    return value, None if message is None else Problem(path, _line(node), message)
+    if message is None:
+        return value, None
+    if takes_text(key):  # a date where text is expected; numbers say "must be a string"
+        message += _hint(key, node, raw, (dt.date,))
+    return None, Problem(path, _line(node), message)
 
 
 # ---------------------------------------------------------------- the packages list
@@ -253,8 +274,9 @@ def _package(item: yaml.Node, path: Path, problems: list[Problem]) -> Package | 
     """One item of `packages:` as a Package; None when it is not one (its problems added)."""
     line = _line(item)
     if isinstance(item, yaml.ScalarNode):
+        example = item.value if name_problem(item.value) is None else "NAME"
         problems.append(
-            Problem(path, line, f"each package must be a mapping: write `- name: {item.value}`")
+            Problem(path, line, f"each package must be a mapping: write `- name: {example}`")
         )
         return None
     if not isinstance(item, yaml.MappingNode):
@@ -267,15 +289,9 @@ def _package(item: yaml.Node, path: Path, problems: list[Problem]) -> Package | 
             problems.append(Problem(path, line, "this package has no `name`"))
         return None
     assert name is not None
-    if not is_valid_name(name):
-        problems.append(
-            Problem(
-                path,
-                line,
-                f"`{name}` is not a valid PyPI project name (PEP 508: letters, digits, "
-                "and . _ - between them)",
-            )
-        )
+    problem = name_problem(name)
+    if problem is not None:
+        problems.append(Problem(path, line, problem))
         return None
     return Package(name, normalize(name), fields.get("group"), fields.get("note"), line)
 
@@ -289,9 +305,13 @@ def _package_fields(
     name_reported = False
     seen_in_item: set[str] = set()
     for key_node, value_node in item.value:
-        key = key_node.value
+        key = _key(key_node, path, problems)
+        if key is None:
+            continue
         if key in seen_in_item:
-            problems.append(Problem(path, _line(key_node), f"`{key}` is set twice in this package"))
+            problems.append(
+                Problem(path, _line(key_node), f"{quoted(key)} is set twice in this package")
+            )
             name_reported = name_reported or key == "name"
             continue
         seen_in_item.add(key)
@@ -300,7 +320,8 @@ def _package_fields(
                 Problem(
                     path,
                     _line(key_node),
-                    f"unknown key `{key}` in a package; allowed keys: {', '.join(PACKAGE_KEYS)}",
+                    f"unknown key {quoted(key)} in a package; allowed keys: "
+                    + ", ".join(PACKAGE_KEYS),
                 )
             )
             continue
@@ -319,9 +340,14 @@ def _package_value(key: str, node: yaml.Node, path: Path) -> str | Problem | Non
     value = _scalar(node) if isinstance(node, yaml.ScalarNode) else node
     if key != "name" and value is None:
         return None
+    if value is None:
+        return Problem(path, _line(node), "`name` is empty; write the project's name on PyPI")
     if not isinstance(value, str):
-        hint = " (quote it)" if isinstance(value, int | float | bool) else ""
+        hint = _hint(key, node, value, (dt.date, bool, int, float))
         return Problem(path, _line(node), f"`{key}` must be a string{hint}")
+    problem = text_problem(value, TEXT_LIMITS[key]) if key in TEXT_LIMITS else None
+    if problem is not None:
+        return Problem(path, _line(node), f"`{key}` {problem}")
     return value
 
 

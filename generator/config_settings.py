@@ -12,9 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import types
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, get_args, get_type_hints
+
+from generator.names import character, quoted
 
 SOURCES = ("auto", "pypistats", "bigquery")
 
@@ -23,13 +26,15 @@ SOURCES = ("auto", "pypistats", "bigquery")
 class Rule:
     """A check a setting's value must pass beyond its type.
 
-    `values` describes the accepted values in the README's type column; `message` is the
-    problem reported on the setting's line (`{key}` is replaced by the setting's name).
+    `values` describes the accepted values in the README's type column ("" leaves the
+    column to the other rules, or to the type); `message` is the problem reported on the
+    setting's line: a text (`{key}` is replaced by the setting's name), or a function of
+    the key and the value that says what is wrong with this value.
     """
 
     values: str
     test: Callable[[Any], bool]
-    message: str
+    message: str | Callable[[str, Any], str]
 
 
 POSITIVE = Rule("integer > 0", lambda value: value > 0, "`{key}` must be a positive integer")
@@ -42,6 +47,129 @@ HTTP_URL = Rule(
     "URL starting with `http://` or `https://`",
     lambda value: value.startswith(("http://", "https://")),
     "`{key}` must start with http:// or https://",
+)
+
+
+def at_most(limit: int) -> Rule:
+    """An upper bound: a huge number would overflow a date or a query further on."""
+    return Rule("", lambda value: value <= limit, f"`{{key}}` must be at most {limit:,}")
+
+
+EXAMPLE_BASE_URL = "https://user.github.io/repo/"
+# RFC 3986's characters, less the quote and the parentheses (they end a Markdown link).
+_URL_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&*+,;=%"
+)
+_AUTHORITY = re.compile(  # a host name or an IPv6 literal, and an optional port
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?",
+    re.ASCII,
+)
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_NOT_TEXT = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp"})  # controls, line breaks, unassigned
+
+
+def url_problem(url: str, *, base: bool = False) -> str | None:
+    """What is wrong with `url` as an absolute http(s) URL, in words; None when it is one.
+
+    No whitespace, quote, `<>`, backslash, parenthesis, control or non-ASCII character.
+    With `base` (the site's address, page paths are appended to it) it must also end in
+    `/` and have no query or fragment.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in ("http", "https"):
+        return "is not an absolute URL starting with http:// or https://"
+    bad = next((c for c in url if c not in _URL_CHARS), None)
+    if bad is not None:
+        return (
+            f"contains {character(bad)}; a URL here has no spaces, "
+            "quotes, `<>`, parentheses or non-ASCII text (percent-encode it, and write an "
+            "international domain in its xn-- form)"
+        )
+    host_port, slash, _ = rest.partition("/")
+    if "@" in host_port:
+        return "holds a user name or password; publish the address without them"
+    authority = _AUTHORITY.fullmatch(host_port)
+    if authority is None or int(authority.group(1) or 0) > 65535:
+        return "has no valid host name (and port) after the scheme"
+    if re.search(r"%(?![0-9A-Fa-f]{2})", url):
+        return "has a `%` that does not start a percent-escape such as %20"
+    if base and ("?" in url or "#" in url):
+        return "has a query (`?`) or a fragment (`#`); page paths are appended to it"
+    if base and not (slash and url.endswith("/")):
+        return "does not end with `/`"
+    return None
+
+
+def base_url_message(where: str, value: str) -> str:
+    """The problem with a base URL (the setting, or `--base-url`) and a valid example."""
+    why = url_problem(value, base=True)
+    example = value + "/" if url_problem(value + "/", base=True) is None else EXAMPLE_BASE_URL
+    return (
+        f"{where} must be empty or the site's absolute http:// or https:// address ending "
+        f"in `/`: {quoted(value)} {why}. For example: `{example}`"
+    )
+
+
+def repository_url_problem(url: str) -> str | None:
+    """Why `url` is not a repository's address (absolute http(s), no query or fragment:
+    paths such as `/issues/new` are appended to it), or None."""
+    why = url_problem(url)
+    if why is None and ("?" in url or "#" in url):
+        return "has a query (`?`) or a fragment (`#`); paths such as /issues/new are appended to it"
+    return why
+
+
+def repository_url(setting: str, environ: Mapping[str, str]) -> str:
+    """The repository's address without a final `/`: the setting, or else the repository
+    the GitHub Actions job runs in (GITHUB_SERVER_URL/GITHUB_REPOSITORY), or else ""."""
+    if setting:
+        return setting.rstrip("/")
+    server = environ.get("GITHUB_SERVER_URL", "").rstrip("/")
+    name = environ.get("GITHUB_REPOSITORY", "").strip("/")
+    candidate = f"{server}/{name}" if server and name else ""
+    return candidate if candidate and repository_url_problem(candidate) is None else ""
+
+
+def text_problem(text: str, limit: int) -> str | None:
+    """Why `text` (a title, group or note) is not one line of at most `limit` printable
+    characters (no control, separator or bidirectional override), or None."""
+    if len(text) > limit:
+        return f"is {len(text):,} characters long (at most {limit})"
+    for char in text:
+        if unicodedata.category(char) in _NOT_TEXT or char in _BIDI_CONTROLS:
+            return f"contains {character(char)}; write it on one line, without control characters"
+    return None
+
+
+PLAIN_URL = Rule(
+    "",
+    lambda value: url_problem(value) is None,
+    lambda key, value: f"`{key}` {url_problem(value)}, e.g. `https://pypistats.org/api`",
+)
+BASE_URL = Rule(
+    "",
+    lambda value: value == "" or url_problem(value, base=True) is None,
+    lambda key, value: base_url_message(f"`{key}`", value),
+)
+REPOSITORY_URL = Rule(
+    "",
+    lambda value: value == "" or repository_url_problem(value) is None,
+    lambda key, value: (
+        f"`{key}` must be empty or the repository's absolute http:// or https:// address: "
+        f"{quoted(value)} {repository_url_problem(value)}. For example: "
+        "`https://github.com/user/repo`"
+    ),
+)
+PROJECT_ID = Rule(
+    "",
+    lambda value: re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.:_-]{0,99}", value, re.ASCII) is not None,
+    "`{key}` must be a Google Cloud project ID such as `my-project-123`",
+)
+TEXT_LIMITS = {"site_title": 100, "group": 100, "note": 500}  # characters
+ONE_LINE_TITLE = Rule(
+    "",
+    lambda value: text_problem(value, TEXT_LIMITS["site_title"]) is None,
+    lambda key, value: f"`{key}` {text_problem(value, TEXT_LIMITS[key])}",
 )
 
 
@@ -80,6 +208,7 @@ class Settings:
             "BigQuery: re-query the last N complete UTC days each night, so rows that arrive "
             "late replace the stored days (`--days` overrides it)",
             POSITIVE,
+            at_most(3650),
         ),
     )
     api_url: str = field(
@@ -88,6 +217,7 @@ class Settings:
             "the pypistats.org API root; a mirror or a local test server can stand in for it "
             "(`--api-url` overrides it)",
             HTTP_URL,
+            PLAIN_URL,
         ),
     )
     requests_per_minute: int = field(
@@ -96,24 +226,37 @@ class Settings:
             "at most this many pypistats.org requests a minute; the 5-a-second cap always "
             "applies (`--requests-per-minute` overrides it)",
             POSITIVE,
+            at_most(100_000),
         ),
     )
     site_title: str = field(
         default="PyPI download stats",
-        metadata=_about("the site's name, in every page's title"),
+        metadata=_about("the site's name, in every page's title", ONE_LINE_TITLE),
     )
     base_url: str = field(
         default="",
         metadata=_about(
             "the public URL of the site, e.g. `https://user.github.io/repo/`; used for badge "
-            "snippets and the 404 page (`build --base-url` overrides it)"
+            "snippets and the 404 page (`build --base-url` overrides it)",
+            BASE_URL,
+        ),
+    )
+    repository_url: str = field(
+        default="",
+        metadata=_about(
+            "the address of the repository that holds packages.yaml, e.g. "
+            "`https://github.com/user/repo`; the site links to it (the footer, and how to add "
+            "a package when a search finds nothing). Empty: the repository the GitHub Actions "
+            "job runs in (`GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`), when there is one",
+            REPOSITORY_URL,
         ),
     )
     bigquery_project: str | None = field(
         default=None,
         metadata=_about(
             "BigQuery: the Google Cloud project that runs and pays for the queries; without "
-            "it, the project of the credentials"
+            "it, the project of the credentials",
+            PROJECT_ID,
         ),
     )
     maximum_bytes_billed: int = field(
@@ -123,6 +266,7 @@ class Settings:
             "BigQuery not to bill more; also the most one run may bill in all. The default "
             "keeps 31 nights inside the 1 TiB free tier (`--max-bytes-billed` overrides it)",
             POSITIVE,
+            at_most(2**63 - 1),  # BigQuery's maximumBytesBilled is an int64
             show=_gib,
         ),
     )
@@ -132,6 +276,7 @@ class Settings:
             "BigQuery: keep the K largest versions, countries and installers of each day; "
             "the rest are summed into `other`",
             POSITIVE,
+            at_most(10_000),
         ),
     )
     backfill_since: dt.date = field(
@@ -216,6 +361,11 @@ def _spec(name: str) -> _Spec:
         raise KeyError(f"unknown setting {name!r}; known settings: {', '.join(_SPECS)}") from None
 
 
+def takes_text(name: str) -> bool:
+    """Whether setting `name` may be a string (an unquoted number or date is then a slip)."""
+    return str in _spec(name).kinds
+
+
 def setting_default(name: str) -> object:
     """The default of setting `name` (a KeyError for a name that is not a setting)."""
     return _spec(name).default
@@ -251,7 +401,9 @@ def settings_table_markdown() -> str:
         "|---|---|---|---|",
     ]
     for spec in _SPECS.values():
-        values = "; ".join(r.values for r in spec.rules) or _type_words(spec, column=True)
+        values = "; ".join(r.values for r in spec.rules if r.values) or _type_words(
+            spec, column=True
+        )
         shown = _show(spec)
         if spec.show is not None:
             default = f"{shown} (`{spec.default}`)"
@@ -280,5 +432,6 @@ def read_setting(key: str, raw: object) -> tuple[Any, str | None]:
         return None, f"`{key}` must be {_type_words(spec)}"
     for rule in spec.rules:
         if value is not None and not rule.test(value):
-            return None, rule.message.format(key=key)
+            message = rule.message
+            return None, message(key, value) if callable(message) else message.format(key=key)
     return value, None

@@ -86,3 +86,38 @@ class BytesCapExceeded(GeneratorError):
         super().__init__(message)
         self.estimate = estimate
         self.cap = cap
+
+
+class RetryBudgetSpent(SourceError):
+    """A server asked to wait, but the run's budget for Retry-After waits is spent."""
+
+
+class DataDirBusy(GeneratorError):
+    """Another command holds the data directory's write lock (generator.store.lock). Exit 2."""
+
+    exit_code = EXIT_CONFIG
+
+
+class UnstorableRow(GeneratorError):
+    """A row that breaks generator.rows (so would not round-trip): nothing of the package
+    is written."""
+
+
+class LinkRefused(CorruptFileError):
+    """A symbolic link (or something else than a plain file or folder) under data/.
+
+    It is neither read nor published, and its content is never shown.
+    """
+
+    def __init__(self, path: Path, line: int = 0, reason: str = "") -> None:
+        self.path = path
+        self.line = 0
+        self.reason = reason or (
+            "is a symbolic link; history under data/ must be plain files and folders, so "
+            "it is neither read nor published"
+        )
+        GeneratorError.__init__(
+            self,
+            f"{path}: {self.reason}. Replace it with the real file (or remove it with "
+            "`git rm`) and run again.",
+        )

@@ -10,6 +10,7 @@ words, or None.
 from __future__ import annotations
 
 import datetime as dt
+import reprlib
 import unicodedata
 
 from generator.dates import is_date, utc_today
@@ -25,7 +26,7 @@ _ALLOWED_SPACE = " "
 def category_problem(category: object) -> str | None:
     """Why `category` cannot be stored, or None."""
     if not isinstance(category, str):
-        return f"the category {category!r} is a {type(category).__name__}, not a string"
+        return f"the category {_short(category)} is a {type(category).__name__}, not a string"
     if not category:
         return "the category is empty"
     if len(category) > MAX_CATEGORY_LENGTH:
@@ -33,9 +34,9 @@ def category_problem(category: object) -> str | None:
     for char in category:
         kind = unicodedata.category(char)
         if kind in _FORBIDDEN or (kind == "Zs" and char != _ALLOWED_SPACE):
-            return f"the category {category!r} contains the character U+{ord(char):04X}"
+            return f"the category {_short(category)} contains the character U+{ord(char):04X}"
     if category != category.strip():
-        return f"the category {category!r} starts or ends with a space"
+        return f"the category {_short(category)} starts or ends with a space"
     return None
 
 
@@ -67,5 +68,5 @@ def _short(value: object) -> str:
     """A value for a message, cut to a readable length (a count may have 5,000 digits)."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
         return f"with {len(str(abs(value))) if abs(value) < 10**4000 else 'thousands of'} digits"
-    text = repr(value)
+    text = reprlib.repr(value)  # bounded in depth and length, whatever the value
     return text if len(text) <= 40 else text[:37] + "..."

@@ -15,6 +15,12 @@ Exit 0: valid, and every added package is on PyPI. Exit 1: an added package is n
 In GitHub Actions it also writes error annotations on the offending lines of packages.yaml
 (shown in the pull request's diff) and a summary table for the run page. `--added-out`
 receives the added packages that exist, one per line, for the preview build.
+
+Everything printed comes from a stranger's pull request, so it is escaped for where it
+goes: in an annotation, the data and the properties as GitHub's workflow commands require
+(`%`, CR, LF; and `:` `,` in properties); in the log, no line may start with `::` (the
+runner would take it for a command such as `::stop-commands::`); in the summary, Markdown
+punctuation is escaped, so a key cannot add a link, an image or a table row.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -36,9 +43,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from generator.config import Config, Package, load_config
+from generator.config import MAX_CONFIG_BYTES, Config, Package, load_config
 from generator.errors import EXIT_OK, EXIT_PARTIAL, ConfigError, Problem
-from generator.names import normalize
+from generator.names import name_problem, normalize, quoted
 
 log = logging.getLogger("check_new_packages")
 
@@ -58,6 +65,44 @@ class Lookup:
     detail: str  # PyPI's spelling of the name when found, else the reason
 
 
+# ---------------------------------------------------------------- escaping
+
+
+def command_data(text: str) -> str:
+    """The message of a workflow command (`::error ...::DATA`), escaped as GitHub requires."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def command_property(text: str) -> str:
+    """A property of a workflow command (`file=...`), escaped as GitHub requires."""
+    return command_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def inert_lines(text: str) -> str:
+    """Log text in which no line can be taken for a workflow command.
+
+    The runner reads a line as a command when it starts with `::` after any leading
+    whitespace, on stdout and stderr alike; such a line is shown behind a marker instead.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(
+        "(escaped) " + line if line.lstrip().startswith("::") else line for line in lines
+    )
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def markdown_text(text: str) -> str:
+    """`text` as literal Markdown on one line: every ASCII punctuation mark backslashed."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.splitlines()))
+
+
+class InertFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return inert_lines(super().format(record))
+
+
 # ---------------------------------------------------------------- pure steps
 
 
@@ -66,11 +111,11 @@ def base_names(text: str | None) -> set[str]:
 
     No file (a new repository) or a file that does not parse means every package is new.
     """
-    if not text:
+    if not text or len(text) > MAX_CONFIG_BYTES:
         return set()
     try:
         root = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError, ValueError):
         return set()
     items = root.get("packages") if isinstance(root, dict) else None
     if not isinstance(items, list):
@@ -98,8 +143,8 @@ def classify(name: str, status_code: int, body: bytes) -> tuple[str, str]:
         pypi_name = str(info["name"])
     except (ValueError, KeyError, TypeError):
         return UNKNOWN, "PyPI's answer was not the expected JSON"
-    if normalize(pypi_name) != normalize(name):
-        return UNKNOWN, f"PyPI answered for a different project ({pypi_name})"
+    if normalize(pypi_name) != normalize(name) or name_problem(pypi_name) is not None:
+        return UNKNOWN, f"PyPI answered for a different project ({quoted(pypi_name)})"
     return FOUND, pypi_name
 
 
@@ -128,9 +173,8 @@ def annotation_commands(problems: Iterable[Problem]) -> list[str]:
     """GitHub workflow commands that mark each problem on its line of the file."""
     out = []
     for p in problems:
-        where = f"file={p.path}" + (f",line={p.line}" if p.line else "")
-        message = p.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        out.append(f"::error {where}::{message}")
+        where = f"file={command_property(str(p.path))}" + (f",line={p.line}" if p.line else "")
+        out.append(f"::error {where}::{command_data(p.message)}")
     return out
 
 
@@ -140,10 +184,13 @@ def summary_markdown(
     """The run page summary: what a contributor sees after opening the check."""
     lines = ["## packages.yaml check", ""]
     if problems and not lookups:
-        lines.append(f"`{config_path}` is not valid. Fix these and push again:")
+        lines.append(f"{markdown_text(str(config_path))} is not valid. Fix these and push again:")
         lines.append("")
         lines.extend(
-            f"- line {p.line}: {p.message}" if p.line else f"- {p.message}" for p in problems
+            f"- line {p.line}: {markdown_text(p.message)}"
+            if p.line
+            else f"- {markdown_text(p.message)}"
+            for p in problems
         )
         return "\n".join(lines) + "\n"
     if not lookups:
@@ -152,10 +199,10 @@ def summary_markdown(
     lines += ["| Package | Line | On PyPI | |", "|---|---|---|---|"]
     marks = {FOUND: "✅ yes", MISSING: "❌ no", UNKNOWN: "⚠️ could not check"}
     for lookup in lookups:
-        project = f"https://pypi.org/project/{quote(lookup.package.name)}/"
+        project = f"https://pypi.org/project/{quote(lookup.package.name, safe='')}/"
         lines.append(
-            f"| [{lookup.package.name}]({project}) | {lookup.package.line} "
-            f"| {marks[lookup.status]} | {lookup.detail} |"
+            f"| [{markdown_text(lookup.package.name)}]({project}) | {lookup.package.line} "
+            f"| {marks[lookup.status]} | {markdown_text(lookup.detail)} |"
         )
     lines.append("")
     if problems:
@@ -166,7 +213,7 @@ def summary_markdown(
             "attached to this run as the `site-preview` artifact."
         )
     if pypi_url.rstrip("/") != DEFAULT_PYPI_URL:
-        lines.append(f"\n(PyPI JSON API: {pypi_url})")
+        lines.append(f"\n(PyPI JSON API: {markdown_text(pypi_url)})")
     return "\n".join(lines) + "\n"
 
 
@@ -174,11 +221,12 @@ def summary_markdown(
 
 
 def read_base(base_file: Path | None, base_ref: str | None, config_path: Path) -> str | None:
-    """The base version's text: from a file, or `git show REF:path`; None if absent."""
+    """The base version's text: from a file, or `git show REF:path`; None if absent or
+    unreadable (then every package counts as added)."""
     if base_file is not None:
         try:
             return base_file.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        except (OSError, UnicodeDecodeError):
             return None
     assert base_ref is not None
     spec = f"{base_ref}:{config_path.as_posix()}"
@@ -207,9 +255,11 @@ def look_up(client: httpx.Client, pypi_url: str, package: Package, attempts: int
     return Lookup(package, status, detail)
 
 
-def emit(lines: Iterable[str]) -> None:
-    for line in lines:
-        print(line, flush=True)
+def emit(commands: Iterable[str]) -> None:
+    """Print our own workflow commands (their data already escaped), one per line."""
+    for command in commands:
+        assert "\n" not in command and "\r" not in command, command
+        print(command, flush=True)
 
 
 def write_step_summary(text: str, environ: Mapping[str, str]) -> None:
@@ -239,7 +289,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(InertFormatter("%(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     args = parse_args(argv)
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
     try:

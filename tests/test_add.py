@@ -122,3 +122,51 @@ def test_add_refuses_files_it_cannot_edit_safely_and_leaves_them_alone(tmp_path)
     path.mkdir()
     result = run_cli("add", "flask", "--config", path)
     assert result.returncode == 2 and "is a directory" in result.stderr
+
+
+def test_add_refuses_names_the_old_pattern_let_through_and_leaves_the_file(tmp_path):
+    path = tmp_path / "packages.yaml"
+    path.write_text(ORIGINAL)
+    for name, shown in [
+        ("requeſts", "`requeſts` is not a valid PyPI project name: `ſ` (U+017F"),
+        ("İnflect", "`İnflect` is not a valid PyPI project name: `İ` (U+0130"),
+        ("requests\n", "'requests\\n' is not a valid PyPI project name"),
+        ("a" * 300, "(300 characters) is not a valid PyPI project name"),
+    ]:
+        result = run_cli("add", name, "--config", path)
+        assert result.returncode == 2, name
+        assert "Traceback" not in result.stderr
+        assert shown in result.stderr
+        assert path.read_text() == ORIGINAL
+
+
+def test_add_refuses_a_group_or_note_that_is_not_one_line(tmp_path):
+    path = tmp_path / "packages.yaml"
+    path.write_text(ORIGINAL)
+    for option, value, shown in [
+        ("--note", "first\n::error::forged", "--note contains '\\n' (U+000A"),
+        ("--group", "Web\u2028Data", "--group contains '\\u2028' (U+2028"),
+        ("--note", "x" * 501, "--note is 501 characters long (at most 500)"),
+    ]:
+        result = run_cli("add", "pandas", option, value, "--config", path)
+        assert result.returncode == 2, value
+        assert "Traceback" not in result.stderr and shown in result.stderr
+        assert not any(line.startswith("::") for line in result.stderr.splitlines())
+        assert path.read_text() == ORIGINAL
+
+
+def test_add_does_not_edit_a_file_nested_too_deeply_or_using_aliases(tmp_path):
+    path = tmp_path / "packages.yaml"
+    cases = {
+        "packages:\n  - name: a\nx: " + "[" * 3000 + "]" * 3000 + "\n": "3: nested more than",
+        "a: &a [x, x]\nb: [*a, *a]\npackages:\n  - name: a\n": "2: aliases (`*name`) are not",
+        "packages:\n  - name: a\n? [k]\n: 1\n": "3: a key must be a plain word",
+        "top_k: " + "9" * 5000 + "\npackages:\n  - name: a\n": "1: `top_k` is a number of 5,000",
+    }
+    for text, message in cases.items():
+        path.write_text(text)
+        result = run_cli("add", "flask", "--config", path)
+        assert result.returncode == 2, text[:40]
+        assert "Traceback" not in result.stderr
+        assert f"{path}:{message}" in result.stderr, result.stderr
+        assert path.read_text() == text

@@ -291,3 +291,124 @@ def test_the_readme_settings_table_is_the_generated_one():
         "README.md's settings table differs from generator/config.py; replace it with:\n"
         + settings_table_markdown()
     )
+
+
+# ---------------------------------------------------------------- base_url and other values
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("stats", "`stats` is not an absolute URL starting with http:// or https://"),
+        ("/stats/", "is not an absolute URL"),
+        ("javascript:alert(1)", "is not an absolute URL"),
+        ("ftp://x.example/", "is not an absolute URL"),
+        ("https://x.example/\\n<script>alert(1)</script>", "contains '\\n' (U+000A"),
+        ('https://x.example/\\"onmouseover=\\"alert(1)/', 'contains `"` (U+0022'),
+        ("https://x.example/a b/", "contains ` ` (U+0020, space)"),
+        ("https://x.example/<b>/", "contains `<` (U+003C"),
+        ("https://x.example/a\\\\b/", "contains `\\` (U+005C"),
+        ("https://x.example/a)[x](javascript:x)/", "contains `)` (U+0029"),
+        ("https://exämple.org/", "contains `ä` (U+00E4"),
+        ("https://user:secret@x.example/", "holds a user name or password"),
+        ("https://x.example/?page=", "has a query (`?`) or a fragment (`#`)"),
+        ("https://x.example:123456/", "has no valid host name"),
+        ("https:///", "has no valid host name"),
+        ("https://x.example/%zz/", "has a `%` that does not start a percent-escape"),
+    ],
+)
+def test_a_bad_base_url_is_refused_on_its_line_with_a_valid_example(url, why):
+    """`url` is written inside YAML double quotes (so `\\n` is a newline)."""
+    (found,) = problems_of(f'# site\nbase_url: "{url}"\npackages:\n  - name: a\n')
+    assert found.startswith("2: `base_url` must be empty or the site's absolute http:// or ")
+    assert why in found, found
+    assert found.endswith("For example: `https://user.github.io/repo/`")
+    assert "\n" not in found
+
+
+def test_a_base_url_is_empty_or_absolute_and_one_without_its_final_slash_is_shown_with_it():
+    for url in ("", "https://user.github.io/repo/", "http://127.0.0.1:8000/", "http://[::1]:8/s/"):
+        assert settings_of(f"base_url: '{url}'\n").base_url == url
+    (found,) = problems_of("base_url: https://me.github.io/stats\npackages:\n  - name: a\n")
+    assert "does not end with `/`. For example: `https://me.github.io/stats/`" in found
+
+
+@pytest.mark.parametrize(
+    ("option", "why"),
+    [
+        ("stats", "`stats` is not an absolute URL starting with http:// or https://"),
+        ("javascript:alert(1)//", "is not an absolute URL"),
+        ("https://x.example/\n<script>alert(1)</script>", "contains '\\n' (U+000A"),
+    ],
+)
+def test_the_base_url_option_follows_the_same_rule(tmp_path, option, why):
+    path = tmp_path / "packages.yaml"
+    path.write_text(GOOD)
+    for command in ("build", "update"):
+        result = run_cli(
+            command, "--config", path, "--out", tmp_path / "site", "--base-url", option
+        )
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "argument --base-url: it must be empty or the site's absolute http://" in (
+            result.stderr
+        )
+        assert why in result.stderr
+        assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("refetch_days: " + "9" * 400 + "\n", "1: `refetch_days` must be at most 3,650"),
+        ("refetch_days: " + "9" * 5000 + "\n", "1: `refetch_days` is a number of 5,000 digits"),
+        ("top_k: 10001\n", "1: `top_k` must be at most 10,000"),
+        ("requests_per_minute: 10000000\n", "1: `requests_per_minute` must be at most 100,000"),
+        (f"maximum_bytes_billed: {2**63}\n", "1: `maximum_bytes_billed` must be at most 9,223"),
+        ("api_url: 'https://pypistats.org/api '\n", "1: `api_url` contains ` ` (U+0020, space)"),
+        ("bigquery_project: 'a b'\n", "1: `bigquery_project` must be a Google Cloud project"),
+        ('site_title: "a\\tb"\n', "1: `site_title` contains '\\t' (U+0009, a control char"),
+        ("site_title: '" + "x" * 101 + "'\n", "1: `site_title` is 101 characters long (at most"),
+        ("site_title: 2020-01-01\n", "1: `site_title` must be a string (quote it): unquoted,"),
+    ],
+)
+def test_values_that_would_break_a_later_step_are_refused_on_their_line(text, expected):
+    (found,) = problems_of(text + "packages:\n  - name: a\n")
+    assert found.startswith(expected), found
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("- name: 2020-01-01", "2: `name` must be a string (quote it): unquoted, YAML reads it"),
+        ("- name: a\n    group: 2020-01-01", "3: `group` must be a string (quote it): unquoted"),
+        ("- name: a\n    note: yes", "3: `note` must be a string (quote it): unquoted, YAML"),
+        ('- name: a\n    note: "one\\ntwo"', "3: `note` contains '\\n' (U+000A"),
+        ('- name: a\n    group: "Web\\u202e"', "3: `group` contains '\\u202e' (U+202E, right-to"),
+        ("- name: a\n    note: " + "n" * 501, "3: `note` is 501 characters long (at most 500)"),
+        ('- name: "requests\\n"', "2: 'requests\\n' is not a valid PyPI project name: remove"),
+        ("- name: requeſts", "2: `requeſts` is not a valid PyPI project name: `ſ` (U+017F"),
+        ("- name: " + "a" * 300, "2: `aaaaaaaaaa"),
+        ("- name:", "2: `name` is empty; write the project's name on PyPI"),
+    ],
+)
+def test_each_package_value_is_checked_with_a_message_that_says_the_fix(item, expected):
+    (found,) = problems_of(f"packages:\n  {item}\n")
+    assert found.startswith(expected), found
+
+
+def test_keys_are_shown_on_one_line_and_a_complex_key_is_a_problem():
+    text = (
+        '"x\\n::error::forged": 1\n? [a, b]\n: 1\npackages:\n  - name: a\n    ? {k: v}\n    : 1\n'
+    )
+    found = problems_of(text)
+    assert found[0].startswith("1: unknown setting 'x\\n::error::forged'; known settings:")
+    assert found[1].startswith("2: a key must be a plain word such as `name` or `packages`")
+    assert found[2].startswith("6: a key must be a plain word")
+    assert all("\n" not in p for p in found)
+
+
+def test_at_most_a_hundred_problems_are_listed_and_the_rest_counted():
+    found = problems_of("packages:\n" + "  - name: bad/name\n" * 250)
+    assert len(found) == 101
+    assert found[-1] == "0: and 150 more problems"

@@ -619,33 +619,42 @@ def test_chart_templates_are_built_with_altair_and_cached(
     assert assets.charts_js() == "window.PYPISTATS_CHARTS = {};\n"
 
 
-def test_published_history_is_linked_not_copied_and_survives_the_next_fetch(tmp_path: Path):
+def test_published_history_is_a_copy_so_writing_into_site_never_changes_data(tmp_path: Path):
     config, data = make_inputs(tmp_path)
     site = tmp_path / "site"
     build_site(load_config(config), data, site, "")
     source = data / "big-package" / "overall.csv"
     published = site / "data" / "big-package" / "overall.csv"
-    assert published.stat().st_ino == source.stat().st_ino  # no 0.5 GB copy at 1,000 packages
-    before = published.read_bytes()
+    kept = source.read_bytes()
+    assert published.read_bytes() == kept
+    with published.open("r+b") as handle:  # an editor or a minifier writing in place
+        handle.write(b"tampered")
+    with published.open("ab") as handle:
+        handle.write(b"2099-12-31,with_mirrors,1\n")
+    assert source.read_bytes() == kept  # data/ is untouched
+    store.read_series(source)
+    for path in site.rglob("*"):  # no link of any kind, inside site/ or out of it
+        assert not path.is_symlink(), path
+        if path.is_file():
+            assert path.stat().st_nlink == 1, path
     series = store.read_series(source)
     series[("2026-11-21", "with_mirrors")] = 7
     series[("2026-11-21", "without_mirrors")] = 5
     store.write_series(source, series)  # what fetch does: a new file renamed over the old
-    assert published.read_bytes() == before  # the published site does not change under it
-    assert "2026-11-21,without_mirrors,5" in source.read_text()
     build_site(load_config(config), data, site, "")  # the next build wipes site/, not data/
     assert "2026-11-21,without_mirrors,5" in published.read_text()
 
 
-def test_history_is_copied_when_it_cannot_be_linked(
+def test_history_is_copied_through_memory_when_the_kernel_cannot_copy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    def refuse(src: object, dst: object) -> None:
+    def refuse(*args: object) -> int:
         raise OSError(18, "Invalid cross-device link")
 
     config, data = make_inputs(tmp_path)
     site = tmp_path / "site"
-    monkeypatch.setattr("generator.site.package_page.os.link", refuse)
+    monkeypatch.setattr("generator.site.package_page.os.copy_file_range", refuse)
+    monkeypatch.setattr("generator.site.package_page.fcntl.ioctl", refuse)
     build_site(load_config(config), data, site, "")
     source = data / "small-pkg" / "system.csv"
     published = site / "data" / "small-pkg" / "system.csv"

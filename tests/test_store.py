@@ -165,3 +165,55 @@ def test_written_files_keep_ordinary_permissions(tmp_path):
     existing.chmod(0o664)
     store.write_text_atomic(existing, "packages:\n  - name: a\n")
     assert existing.stat().st_mode & 0o777 == 0o664
+
+
+# ---------------------------------------------------------------- the write lock
+
+
+def test_the_lock_is_reentrant_and_leaves_nothing_behind(tmp_path):
+    data = tmp_path / "data"
+    with store.locked(data, "update"):
+        note = (data / store.HOLDER_FILE).read_text()
+        assert note.startswith(f"pid={os.getpid()} command=update since=")
+        with store.locked(data, "fetch"):  # update holds it around the fetch it calls
+            store.update_package(data, "pkg", {"overall": {("2024-01-01", "with_mirrors"): 1}})
+        assert (data / store.HOLDER_FILE).read_text() == note
+    assert sorted(os.listdir(data)) == ["pkg"]
+    empty = tmp_path / "never-written"
+    with store.locked(empty, "import"):
+        assert empty.is_dir()
+    assert not empty.exists()  # nothing was written: no empty data directory is left
+
+
+def test_holding_the_lock_sweeps_the_temporaries_of_a_killed_run(tmp_path):
+    data = tmp_path / "data"
+    store.update_package(data, "pkg", {"overall": {("2024-01-01", "with_mirrors"): 1}})
+    (data / "_meta").mkdir()
+    leftovers = [
+        data / "pkg" / ".tmp-overall.csv.abc",
+        data / "_meta" / ".tmp-bigquery-runs.csv.x",
+        data / ".tmp-stray",
+    ]
+    for path in leftovers:
+        path.write_text("half a fi")
+    with store.locked(data, "fetch"):
+        assert not any(path.exists() for path in leftovers)
+    assert (data / "pkg" / "overall.csv").is_file()
+
+
+def test_a_bad_lock_wait_setting_is_a_usage_error(tmp_path, monkeypatch):
+    from generator.errors import EXIT_CONFIG, UsageError
+
+    monkeypatch.setenv(store.WAIT_VARIABLE, "soon")
+    with pytest.raises(UsageError) as info, store.locked(tmp_path / "data", "import"):
+        pass
+    assert info.value.exit_code == EXIT_CONFIG
+    assert "PYPI_STATS_LOCK_WAIT='soon' is not a number of seconds" in info.value.message
+    assert not (tmp_path / "data").exists()
+
+
+def test_lines_end_only_at_a_line_feed():
+    assert store.split_lines("a\u2028b\r\nc\x85d\x0ce\n") == ["a\u2028b", "c\x85d\x0ce"]
+    assert store.split_lines("a\n\n") == ["a", ""]
+    assert store.split_lines("") == []
+    assert store.split_lines("a\rb") == ["a\rb"]  # refused by `parse`, never split

@@ -91,7 +91,7 @@ def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def zizmor(*paths: Path) -> subprocess.CompletedProcess[str]:
+def zizmor(*paths: Path, persona: str = "regular") -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).parent / "zizmor"
     if not exe.exists():
         found = shutil.which("zizmor")
@@ -100,7 +100,7 @@ def zizmor(*paths: Path) -> subprocess.CompletedProcess[str]:
         exe = Path(found)
     env = {k: v for k, v in os.environ.items() if k not in ("GH_TOKEN", "GITHUB_TOKEN")}
     return subprocess.run(
-        [str(exe), "--offline", "--no-progress", "--format", "plain", *map(str, paths)],
+        [str(exe), "--offline", "--no-progress", "--format=plain", f"--persona={persona}", *paths],
         capture_output=True,
         text=True,
         check=False,
@@ -137,6 +137,22 @@ def test_zizmor_reports_nothing() -> None:
     done = zizmor(WORKFLOWS)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No findings to report" in done.stdout + done.stderr
+
+
+IGNORE = re.compile(r"#\s*zizmor:\s*ignore\[([\w,-]+)\](.*)$")
+
+
+def test_zizmor_auditor_persona_reports_nothing_and_each_ignore_says_why() -> None:
+    """The auditor persona's findings are fixed, or ignored one by one with a reason
+    beside the ignore comment (the comment block above it says the rest)."""
+    done = zizmor(WORKFLOWS, persona="auditor")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings to report" in done.stdout + done.stderr
+    for path in WORKFLOW_FILES:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = IGNORE.search(line)
+            if match is not None:
+                assert len(match[2].split()) >= 3, f"{path.name}:{number}: say why it is ignored"
 
 
 def test_zizmor_does_report_an_unsafe_workflow(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from generator.config import describe_default, load_config
+from generator.config_settings import base_url_message, url_problem
 from generator.errors import EXIT_OK
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--base-url",
+        type=base_url_option,
         metavar="URL",
         help="the site's public URL, e.g. https://user.github.io/repo/ "
         f"(default: {describe_default('base_url')}); used for badge snippets and the 404 page",
     )
+
+
+def base_url_option(text: str) -> str:
+    """--base-url: empty, or an absolute http(s) URL ending in `/` (the setting's rule;
+    here a missing final `/` is added, as --base-url always did)."""
+    url = text if not text or text.endswith("/") else text + "/"
+    if url and url_problem(url, base=True) is not None:
+        raise argparse.ArgumentTypeError(base_url_message("it", text))
+    return url
 
 
 def run(args: argparse.Namespace) -> int:

@@ -60,22 +60,23 @@ class BackfillRequest:
 
 def run_backfill(config: Config, data_dir: Path, request: BackfillRequest) -> Outcome:
     """`backfill` by hand: the named packages, or every one with no history yet."""
-    if request.packages:
-        packages = selected_packages(config, request.packages)
-    else:
-        packages = packages_needing_backfill(data_dir, config.packages)
-    if not packages:
-        return Outcome(
-            EXIT_OK, ["backfill: every tracked package already has history; nothing to do"]
-        )
-    since = request.since or config.settings.backfill_since
-    end = last_complete_day()
-    if since > end:
-        raise UsageError(f"--since {since} is after the last complete day, {end}")
-    settings = config.settings
-    cap = request.max_bytes_billed or settings.maximum_bytes_billed
-    source = BigQuerySource(make_client(settings.bigquery_project), cap, settings.top_k)
-    return Outcome(backfill(source, data_dir, packages, since, end))
+    with store.locked(data_dir, "backfill"):  # which packages need it is decided under it
+        if request.packages:
+            packages = selected_packages(config, request.packages)
+        else:
+            packages = packages_needing_backfill(data_dir, config.packages)
+        if not packages:
+            return Outcome(
+                EXIT_OK, ["backfill: every tracked package already has history; nothing to do"]
+            )
+        since = request.since or config.settings.backfill_since
+        end = last_complete_day()
+        if since > end:
+            raise UsageError(f"--since {since} is after the last complete day, {end}")
+        settings = config.settings
+        cap = request.max_bytes_billed or settings.maximum_bytes_billed
+        source = BigQuerySource(make_client(settings.bigquery_project), cap, settings.top_k)
+        return Outcome(backfill(source, data_dir, packages, since, end))
 
 
 # ---------------------------------------------------------------- planning (pure)

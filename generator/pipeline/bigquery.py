@@ -14,7 +14,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.config import Config
+from generator import store
+from generator.config import Config, Package
 from generator.errors import EXIT_OK
 from generator.pipeline import backfill
 from generator.pipeline.outcome import Outcome
@@ -41,16 +42,30 @@ def nightly(config: Config, data_dir: Path, request: WindowRequest) -> Outcome:
     end = last_complete_day()
     start = end - dt.timedelta(days=(request.days or settings.refetch_days) - 1)
     cap = request.max_bytes_billed or settings.maximum_bytes_billed
-    new = backfill.packages_needing_backfill(data_dir, packages)
-    known = [p for p in packages if p not in new]
     since = settings.backfill_since
     if request.print_sql:
-        listing = sql_listing(
-            [p.normalized for p in known], [p.normalized for p in new], start, end, since
-        )
+        new = backfill.packages_needing_backfill(data_dir, packages)
+        known = [p.normalized for p in packages if p not in new]
+        listing = sql_listing(known, [p.normalized for p in new], start, end, since)
         return Outcome(EXIT_OK, [listing])
-    outcome = Outcome()
     source = BigQuerySource(make_client(settings.bigquery_project), cap, settings.top_k)
+    with store.locked(data_dir, "fetch"):  # who needs a backfill is decided under the lock
+        return _night(source, data_dir, packages, (start, end, since), cap)
+
+
+def _night(
+    source: BigQuerySource,
+    data_dir: Path,
+    packages: list[Package],
+    days: tuple[dt.date, dt.date, dt.date],
+    cap: int,
+) -> Outcome:
+    """The window for the known packages, then the backfill for the new ones, inside one
+    byte budget."""
+    start, end, since = days
+    new = backfill.packages_needing_backfill(data_dir, packages)
+    known = [p for p in packages if p not in new]
+    outcome = Outcome()
     if known:
         window = fetch_window(source, data_dir, known, start, end)
         outcome.exit_code = window.status

@@ -44,9 +44,10 @@ def write_sample_config(out: Path) -> Path:
 
 def write_sample_history(data_dir: Path, years: int) -> None:
     start = DEMO_END - dt.timedelta(days=365 * years)
-    for name, _, scale in SAMPLE_PACKAGES:
-        update_package(data_dir, name, sample_history(name, scale, start, DEMO_END))
-    write_text_atomic(data_dir / store.META_DIR / store.SAMPLE_MARKER, SAMPLE_NOTE)
+    with store.locked(data_dir, "demo"):
+        for name, _, scale in SAMPLE_PACKAGES:
+            update_package(data_dir, name, sample_history(name, scale, start, DEMO_END))
+        write_text_atomic(data_dir / store.META_DIR / store.SAMPLE_MARKER, SAMPLE_NOTE)
 
 
 def serve(site_dir: Path, port: int) -> None:

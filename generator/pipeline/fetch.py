@@ -3,18 +3,22 @@
 pypistats.org: three requests per package (overall, python_minor, system), python_major
 derived from python_minor, then one store update per package. A package that fails (404,
 a server that stays down, a body that is not the expected JSON, a corrupt history file)
-is reported and left byte-identical; the others go on.
+is reported and left byte-identical; the others go on. Each request has an overall
+deadline (REQUEST_DEADLINE, or --timeout when that is longer) and a cap on its body, and
+the run has one budget for Retry-After waits: the summary names the packages that failed
+because it was spent.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import store
-from generator.config import Config
+from generator.config import Config, Package
 from generator.errors import EXIT_OK, EXIT_PARTIAL, UsageError
 from generator.pipeline import bigquery as bigquery_run
 from generator.pipeline.outcome import Outcome
@@ -22,7 +26,7 @@ from generator.pipeline.select import resolve_source, selected_packages
 from generator.pipeline.storing import Stored, store_fetched
 from generator.progress import progress
 from generator.sources import last_complete_day
-from generator.sources.pypistats import DEFAULT_TIMEOUT, PypistatsClient
+from generator.sources.pypistats import DEFAULT_TIMEOUT, REQUEST_DEADLINE, PypistatsClient
 from generator.sources.ratelimit import polite_limiter
 from generator.sources.retry import RetryPolicy
 
@@ -54,16 +58,23 @@ def fetch(config: Config, data_dir: Path, request: FetchRequest) -> Outcome:
     api_url = api_url_of(request.api_url or config.settings.api_url)
     limiter = polite_limiter(request.requests_per_minute or config.settings.requests_per_minute)
     log.info("fetching %d packages from %s", len(packages), api_url)
-    client = PypistatsClient(api_url, limiter=limiter, policy=RETRY_POLICY, timeout=request.timeout)
+    client = PypistatsClient(
+        api_url,
+        limiter=limiter,
+        policy=RETRY_POLICY,
+        timeout=request.timeout,
+        deadline=max(REQUEST_DEADLINE, request.timeout),
+    )
     end = last_complete_day()
-    with client:
+    with client, store.locked(data_dir, "fetch"):
         answers = (
             answer
             for package in progress(packages, len(packages), "fetch", describe=lambda p: p.name)
             for answer in client.fetch([package.normalized], end, end)
         )
         stored = store_fetched(data_dir, packages, answers, store.merge_keys)
-    return Outcome(EXIT_PARTIAL if stored.failed else EXIT_OK, [summary(stored, api_url)])
+    report = summary(stored, api_url) + budget_note(client, packages)
+    return Outcome(EXIT_PARTIAL if stored.failed else EXIT_OK, [report])
 
 
 def _bigquery_request(request: FetchRequest) -> bigquery_run.WindowRequest:
@@ -91,6 +102,20 @@ def summary(outcome: Stored, api_url: str) -> str:
     ]
     lines.extend(failure_lines(outcome))
     return "\n".join(lines)
+
+
+def budget_note(client: PypistatsClient, packages: Sequence[Package]) -> str:
+    """The packages that failed because the run's Retry-After budget was spent, if any."""
+    names = [p.name for p in packages if p.normalized in client.out_of_budget]
+    if not names:
+        return ""
+    budget = client.budget
+    return (
+        f"\nRetry budget spent: the server asked for more Retry-After waiting than the "
+        f"{budget.total:g} s this run allows in all ({budget.waited:.3g} s waited), so "
+        f"{len(names)} package{'s' if len(names) != 1 else ''} failed without waiting: "
+        f"{', '.join(names)}. Run again later."
+    )
 
 
 def failure_lines(outcome: Stored) -> list[str]:

@@ -2,7 +2,8 @@
 
 Rows already stored keep their value (store.fill_gaps); only missing keys are added.
 Duplicate (date, category) rows with different counts are reported with both places, and
-then nothing is imported at all.
+then nothing is imported at all. The store part runs under the data directory's write
+lock (store.locked), so an import beside a fetch or another import loses no row.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from generator import derive, store
 from generator.errors import EXIT_OK, EXIT_PARTIAL, Problem, UsageError
 from generator.model import KINDS, Series
-from generator.names import is_valid_name
+from generator.names import name_problem
 from generator.pipeline.outcome import Outcome
 from generator.sources.files import Imported, combine, parse_import
 
@@ -25,11 +26,9 @@ def import_files(
     data_dir: Path, package: str, files: Sequence[Path], kind: str | None = None
 ) -> Outcome:
     """Parse every file, check them together, then add their missing rows to data/."""
-    if not is_valid_name(package):
-        raise UsageError(
-            f"`{package}` is not a valid PyPI project name (PEP 508: letters, digits, "
-            "and . _ - between them)"
-        )
+    bad_name = name_problem(package)
+    if bad_name:
+        raise UsageError(bad_name)
     imports = [(path, read_import(path, kind, package)) for path in files]
     problems = [p for _, item in imports for p in item.problems]
     updates: dict[str, Series] = {}
@@ -41,6 +40,13 @@ def import_files(
         log.error("nothing imported: fix the rows above and run again")
         return Outcome(EXIT_PARTIAL)
     updates = derive.with_python_major(updates)
+    with store.locked(data_dir, "import"):  # one writer at a time: no row of either is lost
+        store_imported(data_dir, package, updates)
+    return Outcome(EXIT_OK)
+
+
+def store_imported(data_dir: Path, package: str, updates: dict[str, Series]) -> None:
+    """Add the rows data/ does not have yet (store.fill_gaps), saying what differed."""
     existing = store.read_package(data_dir, package, updates)
     for name, series in updates.items():
         disagreements = store.disagreements(existing[name], series)
@@ -56,13 +62,12 @@ def import_files(
         added = sum(1 for key in series if key not in existing[name])
         note = "" if changed.get(name) else " (no change)"
         log.info("%s %s: %d new rows%s", package, name, added, note)
-    return Outcome(EXIT_OK)
 
 
 def read_import(path: Path, kind: str | None, package: str) -> Imported:
     """One file parsed, its kind settled (from the file, or --kind); problems attached."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")  # no newline translation: "\r" is seen
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text; save it as UTF-8 and run again") from None
     except OSError as exc:

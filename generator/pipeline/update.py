@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator import store
 from generator.config import load_config
 from generator.errors import EXIT_OK, EXIT_PARTIAL
 from generator.pipeline.fetch import FetchRequest, fetch
@@ -21,7 +22,8 @@ def update(
     from generator.site.build import build_site  # heavy imports (altair) only when building
 
     config = load_config(config_path)
-    outcome = fetch(config, data_dir, request)
+    with store.locked(data_dir, "update"):  # the build after it only reads: no lock
+        outcome = fetch(config, data_dir, request)
     if outcome.exit_code in (EXIT_OK, EXIT_PARTIAL):
         build_site(config, data_dir, out, base_url)
     return outcome

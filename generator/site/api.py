@@ -7,6 +7,11 @@ the 180 days before the last date in the history, and that date
 (the full history is in `data/<name>/<kind>.csv`). Each file is also published without the
 `.json` extension, so the `pypistats` client, which requests `…/packages/<name>/recent`,
 works when pointed at the site.
+
+Every string is also escaped for HTML and JavaScript (`<`, `>`, `&`, U+2028 and U+2029 as
+`\\uXXXX`): the same JSON to any parser, and inert should a file ever be read as a page or
+pasted into a script. pypistats.org's answers never hold those characters, so its bytes
+are kept.
 """
 
 from __future__ import annotations
@@ -30,8 +35,19 @@ TYPES = {
 }
 
 
+_INERT = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def _inert(text: str) -> str:
+    """JSON text with the characters that mean something to HTML or JavaScript escaped;
+    they can only occur inside strings, where `\\uXXXX` is the same character."""
+    return text.translate(_INERT)
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return _inert(json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False))
 
 
 def recent_json(package: str, recent: Mapping[str, int]) -> str:
@@ -51,4 +67,5 @@ def series_json(package: str, kind: str, rows: Iterable[Row]) -> str:
 
 def packages_json(entries: Iterable[Mapping[str, Any]]) -> str:
     """`api/packages.json`: every tracked package with its recent numbers and links."""
-    return json.dumps({"packages": list(entries)}, indent=1, sort_keys=True, ensure_ascii=False)
+    text = json.dumps({"packages": list(entries)}, indent=1, sort_keys=True, ensure_ascii=False)
+    return _inert(text)

@@ -13,23 +13,20 @@ rendered afterwards from small per-package results:
 
 from __future__ import annotations
 
-import base64
-import dataclasses
+import contextlib
+import ctypes
 import datetime as dt
 import logging
 import multiprocessing
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+import signal
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-import jinja2
 
 from generator import store
 from generator.config import Config, Package
-from generator.errors import CorruptFileError, UsageError
+from generator.errors import CorruptFileError, LinkRefused, Problem, UsageError
 from generator.progress import progress
 from generator.site import assets
 from generator.site.listing import (
@@ -53,11 +50,10 @@ PARALLEL_FROM = 24  # packages; below this, worker processes cost more than they
 # ---------------------------------------------------------------- entry point
 
 
-def build_site(
-    config: Config, data_dir: Path, out_dir: Path, base_url: str | None = None
-) -> None:
+def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | None = None) -> None:
     """Wipe `out_dir` and render the whole site into it (base_url None: the setting's)."""
     base_url = normalize_base_url(config.settings.base_url if base_url is None else base_url)
+    has_costs = runlog.exists(data_dir)  # a link in data/_meta is refused before site/ is wiped
     prepare_out_dir(out_dir, data_dir)
     ctx = Context(
         data_dir=data_dir,
@@ -66,7 +62,7 @@ def build_site(
         site_title=config.settings.site_title,
         assets=assets.write_assets(out_dir),
         sample=store.is_sample(data_dir),
-        has_costs=runlog.path_in(data_dir).is_file(),
+        has_costs=has_costs,
         today=dt.datetime.now(dt.UTC).date(),
         built_on=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
@@ -81,10 +77,13 @@ def build_site(
     log.info("built %d package pages into %s", len(good), out_dir)
     errors = [(r.name, r.error) for r in results if r.error is not None]
     for name, (path, line, reason) in errors:
-        log.error("%s: skipped, its history is unreadable: %s:%d: %s", name, path, line, reason)
+        log.error(
+            "%s: skipped, its history is unreadable: %s", name, Problem(Path(path), line, reason)
+        )
     if errors:
         path, line, reason = errors[0][1]
-        raise CorruptFileError(Path(path), line, reason)
+        # line 0: the whole file is refused, a symbolic link (or not a regular file)
+        raise (LinkRefused if line == 0 else CorruptFileError)(Path(path), line, reason)
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -95,7 +94,10 @@ def normalize_base_url(base_url: str) -> str:
 
 
 def prepare_out_dir(out_dir: Path, data_dir: Path) -> None:
-    """Empty `out_dir`, refusing anything that is not a site this command built."""
+    """Empty `out_dir`, refusing anything that is not a site this command built.
+
+    The marker file is kept while everything else is removed, so a build killed at any
+    moment (even while wiping) leaves a directory the next build recognises and wipes."""
     out = out_dir.resolve()
     data = data_dir.resolve()
     if out == data or data.is_relative_to(out) or out.is_relative_to(data):
@@ -108,8 +110,14 @@ def prepare_out_dir(out_dir: Path, data_dir: Path) -> None:
                 f"refusing to wipe {out_dir}: it is not empty and was not built by this "
                 f"command (no {MARKER} file). Choose an empty or new directory with --out."
             )
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+        for child in out.iterdir():
+            if child.name == MARKER:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("built by `python -m generator build`; wiped on every build\n")
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve data/_meta and friends as is
 
@@ -127,11 +135,25 @@ def build_packages(ctx: Context, packages: Sequence[Package]) -> list[PackageRes
     workers = min(os.cpu_count() or 1, 4)
     items: Iterator[PackageResult]
     if len(packages) >= PARALLEL_FROM and workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=_die_with, initargs=(os.getpid(),)) as pool:
             items = pool.imap(_build_one, packages, chunksize=8)
             return list(progress(items, len(packages), "build", describe=lambda r: r.name))
     items = (_build_one(p) for p in packages)
     return list(progress(items, len(packages), "build", describe=lambda r: r.name))
+
+
+def _die_with(parent: int) -> None:
+    """In a worker: end when the build does, even under kill -9, so no orphan goes on
+    writing into a site/ that the next build is wiping."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the build died before the line above
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _build_one(pkg: Package) -> PackageResult:

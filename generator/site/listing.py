@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator import resources, stats, store
-from generator.site import api, assets, content, costs, pages
+from generator.site import api, content, costs, pages
 from generator.site.render import Context, PackageResult, _latest, common, render
 from generator.store import runlog
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from generator import badges, derive, stats, store
 from generator.config import Package
@@ -81,12 +82,17 @@ CHART_KINDS = (
 
 
 def build_package(ctx: Context, pkg: Package) -> PackageResult:
+    """Read (and so check) the package's history, then publish it and render its pages.
+
+    Every file is read before anything of the package is written into site/: a corrupt
+    file, or a symbolic link in data/ (refused unread), leaves nothing of it published."""
     src = store.package_dir(ctx.data_dir, pkg.normalized)
     overall = store.read_series_fast(src / "overall.csv")
+    present = store.kinds_present(src, ALL_KINDS)
     without = stats.daily(overall)
     summary = stats.summarize(overall, ctx.today, without)
-    present = publish_csvs(ctx, src, pkg.normalized)
     tails: dict[str, store.Tail] = {}
+    since = ""
     if summary.last_date:
         since = (
             dt.date.fromisoformat(summary.last_date) - dt.timedelta(days=api.API_WINDOW_DAYS)
@@ -96,6 +102,8 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
             for kind in present
             if kind != "overall"
         }
+    publish_csvs(ctx, src, pkg.normalized, present)
+    if summary.last_date:
         write_api(ctx, pkg.normalized, overall, tails, since, summary)
     badges.write_badges(ctx.out_dir, pkg.normalized, overall)
     render_package_page(ctx, pkg, summary, present, tails)
@@ -114,28 +122,57 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
     )
 
 
-def publish_csvs(ctx: Context, src: Path, normalized: str) -> list[str]:
-    """Publish the package's history files in site/data/<name>/; return the kinds present."""
+def publish_csvs(ctx: Context, src: Path, normalized: str, present: Sequence[str]) -> None:
+    """Publish the package's history files (the kinds `present`) in site/data/<name>/."""
     target = ctx.out_dir / "data" / normalized
-    present = [kind for kind in ALL_KINDS if (src / f"{kind}.csv").is_file()]
     if present:
         target.mkdir(parents=True, exist_ok=True)
     for kind in present:
         publish_file(src / f"{kind}.csv", target / f"{kind}.csv")
-    return present
 
 
 def publish_file(src: Path, target: Path) -> None:
-    """Put `src` at `target`: a hard link when both are on one file system, else a copy.
+    """Copy the history file `src` to `target`: a copy, never a link, so nothing written
+    into site/ (an editor, a minifier, a script) can reach data/.
 
-    A 1,000-package site would otherwise copy ~0.5 GB of history on every build. The link is
-    safe: the store replaces a history file atomically (a new inode), so a later fetch never
-    changes a published file, and the build writes nothing into site/data/ after this.
+    The copy is a reflink where the file system has them (btrfs, XFS: no bytes are
+    copied, and a write to either file leaves the other alone), else an in-kernel copy.
+    `src` is opened without following a symbolic link (store.open_plain), so a link in
+    data/ is refused unread and never published.
     """
+    handle = store.open_plain(src)
+    if handle is None:
+        raise FileNotFoundError(2, "history file vanished during the build", str(src))
+    with handle, open(target, "xb") as out:
+        if not _reflink(handle.fileno(), out.fileno()):
+            _copy(handle, out)
+
+
+_FICLONE = 0x40049409  # linux/fs.h: _IOW(0x94, 9, int)
+
+
+def _reflink(src: int, dst: int) -> bool:
     try:
-        os.link(src, target)
-    except OSError:  # another file system, or links not allowed: copy
-        shutil.copyfile(src, target)
+        fcntl.ioctl(dst, _FICLONE, src)
+    except OSError:  # not supported here (ext4, tmpfs), or across file systems
+        return False
+    return True
+
+
+def _copy(src: BinaryIO, dst: BinaryIO) -> None:
+    """An in-kernel copy (copy_file_range), or through memory where that is not possible."""
+    size = os.fstat(src.fileno()).st_size
+    copied = 0
+    try:
+        while copied < size:
+            sent = os.copy_file_range(src.fileno(), dst.fileno(), size - copied)
+            if sent == 0:
+                break
+            copied += sent
+    except OSError:  # an old kernel, or a file system without it
+        src.seek(copied)
+        dst.seek(copied)
+        shutil.copyfileobj(src, dst)
 
 
 def write_api(
@@ -159,9 +196,9 @@ def write_api(
         {kind: api.series_json(normalized, kind, kind_rows) for kind, kind_rows in rows.items()}
     )
     for kind, text in files.items():
-        path = target / f"{kind}.json"
-        path.write_text(text, encoding="utf-8")
-        publish_file(path, target / kind)  # what the pypistats client requests (no extension)
+        (target / f"{kind}.json").write_text(text, encoding="utf-8")
+        # and without the extension, what the pypistats client requests (a copy, no link)
+        (target / kind).write_text(text, encoding="utf-8")
 
 
 def badge_snippets(normalized: str, base_url: str, root: str) -> list[dict[str, str]]:
@@ -258,5 +295,3 @@ def render_package_page(
         canonical=f"{ctx.base_url}packages/{n}/" if ctx.base_url else None,
     )
     render(ctx, "package.html", f"packages/{n}/index.html", variables)
-
-

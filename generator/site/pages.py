@@ -57,7 +57,7 @@ def slug(text: str) -> str:
 def environment(templates_dir: Path | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir or resources.templates_dir())),
-        autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,

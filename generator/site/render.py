@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from generator import stats
+from generator import config_settings, stats
 from generator.site import pages
 
 
@@ -27,6 +28,7 @@ class Context:
     has_costs: bool
     today: dt.date
     built_on: str
+    repository_url: str = ""  # the setting; empty: the GitHub Actions job's repository, if any
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ def common(
         "data_through": data_through,
         "base_href": None,
         "canonical": None,
+        "repository_url": config_settings.repository_url(ctx.repository_url, os.environ),
     }
 
 

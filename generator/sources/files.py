@@ -5,6 +5,11 @@ So collected data is never lost.
 Accepted inputs: a pypistats.org API response (`{"data": [...], "package", "type"}`) or
 a CSV with the columns `category,date,downloads` (in any order). Duplicate keys with
 conflicting counts are reported, never guessed at.
+
+Every row must pass generator.rows, the rule the store applies, in either format. A JSON
+category must be a string (or null, stored as "null"): a number such as 3.10 or a boolean
+is refused, never turned into "3.1" or "True". A number with thousands of digits, or a
+document nested thousands deep, is a problem with a message, not a crash.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import rows
 from generator.dates import is_date
 from generator.errors import Problem
 from generator.model import Series
-from generator.names import normalize
+from generator.names import normalize, quoted
 
 API_TYPES = {
     "overall_downloads": "overall",
@@ -64,6 +70,7 @@ RECENT_REFUSED = (
     "not daily history, so it cannot be imported. Import the package's `overall`, "
     "`python_minor` and `system` responses instead"
 )
+CR_REFUSED = "a carriage return (\\r) inside a line; lines must end with \\n or \\r\\n"
 NOT_AN_API_RESPONSE = (
     'expected one pypistats.org API response, {"data": [{"category", "date", "downloads"}, '
     '...], "package": ..., "type": ...}; save each endpoint\'s response to its own file'
@@ -82,42 +89,124 @@ def parse_import(text: str, path: Path, package: str | None = None) -> Imported:
     return _parse_csv(text, path)
 
 
-def _add(result: Imported, row: dict[str, Any], line: int, path: Path) -> None:
+class _Number:
+    """A JSON number other than a plain integer, kept as it was written (`3.10`, `1e3`,
+    an integer with thousands of digits): never turned into a float or a category."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return quoted(self.text, 20)
+
+
+_MAX_INT_DIGITS = len(str(rows.MAX_DOWNLOADS)) + 1
+
+
+def _json_int(text: str) -> int | _Number:
+    return int(text) if len(text.lstrip("-")) <= _MAX_INT_DIGITS else _Number(text)
+
+
+def _kind_of(value: object) -> str:
+    """What a JSON value is, in words, without printing it (it may be nested deep)."""
+    if isinstance(value, bool):
+        return f"the JSON value {'true' if value else 'false'}"
+    if isinstance(value, int):
+        return f"the JSON number `{value}`"
+    if isinstance(value, _Number):
+        return f"the JSON number {value!r}"
+    if isinstance(value, list | dict):
+        return f"a JSON {'array' if isinstance(value, list) else 'object'}"
+    return quoted(value)
+
+
+def _category_problem(category: object) -> str | None:
+    if isinstance(category, str):
+        return rows.category_problem(category)
+    return (
+        f"the category is {_kind_of(category)}, not a string; categories are imported "
+        'exactly as written, so write it in quotes (pypistats.org sends "3.10", never 3.10)'
+    )
+
+
+def _downloads(value: object) -> tuple[int | None, str | None]:
+    """The count of a row, or why it is not one (a CSV gives text, JSON a number)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        if len(value) > _MAX_INT_DIGITS:
+            return None, _too_many_digits(len(value))
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            return None, f"downloads must be a non-negative integer, found `{value}`"
+        return value, rows.count_problem(value)
+    if isinstance(value, _Number) and value.text.isdigit():
+        return None, _too_many_digits(len(value.text))
+    shown = _kind_of(value) if not isinstance(value, str) else quoted(value, 20)
+    return None, f"downloads must be a non-negative integer, found {shown}"
+
+
+def _too_many_digits(digits: int) -> str:
+    return f"the count has {digits:,} digits; at most {rows.MAX_DOWNLOADS:,} can be stored"
+
+
+def _add(result: Imported, row: dict[str, Any], line: int, path: Path, item: str = "") -> None:
+    """Add one row (`item`: "data item N: " in JSON, where line numbers say little)."""
+    before = len(result.problems)
+    _add_row(result, row, line, path, "item" if item else "line")
+    for index in range(before, len(result.problems)):
+        problem = result.problems[index]
+        result.problems[index] = Problem(problem.path, problem.line, item + problem.message)
+
+
+def _add_row(result: Imported, row: dict[str, Any], line: int, path: Path, unit: str) -> None:
     date, category, downloads = row.get("date"), row.get("category"), row.get("downloads")
     if not isinstance(date, str) or not is_date(date):
-        result.problems.append(Problem(path, line, f"bad date `{date}` (expected YYYY-MM-DD)"))
+        shown = quoted(date, 20) if isinstance(date, str) else _kind_of(date)
+        result.problems.append(Problem(path, line, f"bad date {shown} (expected YYYY-MM-DD)"))
         return
     if category is None:
-        category = "null"
-    category = str(category)
-    if isinstance(downloads, str) and downloads.isdigit():
-        downloads = int(downloads)
-    if not isinstance(downloads, int) or isinstance(downloads, bool) or downloads < 0:
-        result.problems.append(
-            Problem(path, line, f"downloads must be a non-negative integer, found `{downloads}`")
-        )
+        category = "null"  # pypistats.org's JSON null: stored as the text "null"
+    count, problem = _downloads(downloads)
+    problem = rows.date_problem(date) or _category_problem(category) or problem
+    if problem is not None or count is None:
+        result.problems.append(Problem(path, line, problem or "not a count"))
         return
-    key = (date, category)
+    key = (date, str(category))
     if key in result.series:
-        if result.series[key] != downloads:
+        if result.series[key] != count:
             result.problems.append(
                 Problem(
                     path,
                     line,
-                    f"{date} {category} has {downloads} downloads here but "
-                    f"{result.series[key]} on line {result.lines[key]}; keep one of the two rows",
+                    f"{date} {category} has {count} downloads here but "
+                    f"{result.series[key]} on {unit} {result.lines[key]}; keep one of the two rows",
                 )
             )
         return
-    result.series[key] = downloads
+    result.series[key] = count
     result.lines[key] = line
 
 
-def _parse_json(text: str, path: Path, package: str | None) -> Imported:
+def _load_json(text: str, path: Path) -> tuple[Any, Problem | None]:
+    """The document, or the problem: not JSON, nested too deep, a number too long."""
     try:
-        document = json.loads(text)
+        return json.loads(
+            text, parse_int=_json_int, parse_float=_Number, parse_constant=_Number
+        ), None
     except json.JSONDecodeError as exc:
-        return Imported(None, problems=[Problem(path, exc.lineno, f"not valid JSON: {exc.msg}")])
+        return None, Problem(path, exc.lineno, f"not valid JSON: {exc.msg}")
+    except RecursionError:
+        return None, Problem(
+            path, 1, "the JSON is nested too deeply to be a pypistats.org API response"
+        )
+    except ValueError as exc:  # anything else json refuses
+        return None, Problem(path, 1, f"not valid JSON: {quoted(str(exc), 80)}")
+
+
+def _parse_json(text: str, path: Path, package: str | None) -> Imported:
+    document, problem = _load_json(text, path)
+    if problem is not None:
+        return Imported(None, problems=[problem])
     if not isinstance(document, dict):
         return Imported(None, problems=[Problem(path, 1, NOT_AN_API_RESPONSE)])
     rows = document.get("data")
@@ -135,7 +224,7 @@ def _parse_json(text: str, path: Path, package: str | None) -> Imported:
                 Problem(
                     path,
                     1,
-                    f"this response is for the package `{declared}`, not `{package}`; "
+                    f"this response is for the package {quoted(declared)}, not `{package}`; "
                     "check the file or the package name",
                 )
             ],
@@ -147,22 +236,33 @@ def _parse_json(text: str, path: Path, package: str | None) -> Imported:
             result.problems.append(Problem(path, 1, f"data item {index} is not an object"))
             continue
         # JSON is often on one line; name the item so the user can find it.
-        _add(result, row, index, path)
+        _add(result, row, index, path, f"data item {index}: ")
     if result.kind is None:
         result.kind = guess_kind({c for _, c in result.series})
     return result
 
 
 def _parse_csv(text: str, path: Path) -> Imported:
-    reader = csv.DictReader(io.StringIO(text))
+    """Lines end at "\n" or "\r\n" only, as in data/ (U+2028 or a form feed in a
+    category is refused by generator.rows, never taken for a line break)."""
+    lone = text.replace("\r\n", "\n").find("\r")
+    if lone >= 0:
+        line = text.replace("\r\n", "\n")[:lone].count("\n") + 1
+        return Imported(None, problems=[Problem(path, line, CR_REFUSED)])
+    reader = csv.DictReader(io.StringIO(text, newline="\n"))
     wanted = {"category", "date", "downloads"}
-    if reader.fieldnames is None or not wanted <= set(reader.fieldnames):
-        return Imported(
-            None, problems=[Problem(path, 1, "expected a CSV header with category,date,downloads")]
-        )
     result = Imported(None)
-    for row in reader:
-        _add(result, dict(row), reader.line_num, path)
+    try:
+        if reader.fieldnames is None or not wanted <= set(reader.fieldnames):
+            return Imported(
+                None,
+                problems=[Problem(path, 1, "expected a CSV header with category,date,downloads")],
+            )
+        for row in reader:
+            _add(result, dict(row), reader.line_num, path)
+    except csv.Error as exc:
+        reason = f"unreadable CSV ({quoted(str(exc), 80)})"
+        result.problems.append(Problem(path, reader.line_num + 1, reason))
     result.kind = guess_kind({c for _, c in result.series})
     return result
 

@@ -3,35 +3,42 @@
 `GET {api_url}/packages/{normalized}/{endpoint}` for endpoint in overall, python_minor and
 system. Each answer must be `{"data": [{"category", "date", "downloads"}, ...],
 "package": ..., "type": "<endpoint>_downloads"}`; anything else is a SourceError naming
-the URL and what was wrong. Categories are kept exactly as strings ("3.10", "null").
-Every request goes through the rate limiter, has a timeout, and is retried per RetryPolicy.
+the URL and what was wrong. Categories are kept exactly as strings ("3.10", "null"), and
+every row must pass the rules of `generator.rows` (what the store may hold), or the whole
+answer is refused. Every request goes through the rate limiter, has a per-read timeout
+and an overall deadline, a cap on its body (`sources.http`), and is retried per
+RetryPolicy; Retry-After waits draw on one budget for the whole run. Whatever goes wrong
+with one package (any httpx error, a body that is not JSON, nested thousands deep or with
+a 5,000-digit number) is that package's `error`; the other packages go on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from generator import __version__
-from generator.errors import SourceError
+from generator.dates import is_date
+from generator.errors import RetryBudgetSpent, SourceError
 from generator.model import Series
 from generator.names import normalize
+from generator.rows import category_problem, count_problem, date_problem
 from generator.sources import Cost, Fetched
+from generator.sources.http import MAX_BODY_BYTES, REQUEST_DEADLINE, BoundedClient, Closing, Reply
 from generator.sources.ratelimit import RateLimiter, polite_limiter
-from generator.sources.retry import RetryPolicy, send_with_retries
+from generator.sources.retry import RetryBudget, RetryPolicy, describe_error, send_with_retries
+
+log = logging.getLogger(__name__)
 
 ENDPOINTS: tuple[str, ...] = ("overall", "python_minor", "system")
 DEFAULT_TIMEOUT = 30.0
 USER_AGENT = f"pypi-download-stats-generator/{__version__} (python-httpx)"
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def endpoint_url(api_url: str, name: str, endpoint: str) -> str:
@@ -49,12 +56,7 @@ def parse_response(body: bytes, name: str, endpoint: str, url: str = "") -> Seri
             "check that --api-url (api_url in packages.yaml) points at the pypistats.org API"
         )
 
-    try:
-        doc: Any = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        snippet = body[:60].decode("utf-8", "replace").strip()
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-        raise bad(f"the body is not JSON ({reason}; it starts {snippet!r})") from None
+    doc = _json(body, bad)
     if not isinstance(doc, dict):
         raise bad(f"the body is a JSON {type(doc).__name__}, not an object")
     expected_type = f"{endpoint}_downloads"
@@ -78,27 +80,50 @@ def parse_response(body: bytes, name: str, endpoint: str, url: str = "") -> Seri
     return series
 
 
+def _json(body: bytes, bad: Callable[[str], SourceError]) -> Any:
+    """The parsed body; anything json.loads can raise becomes `bad(...)`."""
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        snippet = body[:60].decode("utf-8", "replace").strip()
+        raise bad(f"the body is not JSON ({exc.msg}; it starts {snippet!r})") from None
+    except UnicodeDecodeError:
+        raise bad("the body is not JSON (not UTF-8)") from None
+    except RecursionError:
+        raise bad("the body is JSON nested too deeply to read") from None
+    except ValueError as exc:  # a number with more digits than Python converts (4,300)
+        raise bad(f"the body has a number too long to read ({str(exc)[:60]})") from None
+
+
 def _row(row: Any, index: int, bad: Callable[[str], SourceError]) -> tuple[tuple[str, str], int]:
+    """One row, checked by the store's own rules (generator.rows)."""
     if not isinstance(row, dict):
         raise bad(f"data[{index}] is not an object")
     category, date, downloads = row.get("category"), row.get("date"), row.get("downloads")
+    if not isinstance(date, str) or not is_date(date):
+        raise bad(f"data[{index}].date {_short(date)} is not a real date written YYYY-MM-DD")
+    problem = date_problem(date)
+    if problem:
+        raise bad(f"data[{index}].date: {problem}")
     if not isinstance(category, str):
-        raise bad(f"data[{index}].category is {category!r}, expected a string")
-    if "\n" in category or "\r" in category:
-        raise bad(f"data[{index}].category {category!r} contains a line break")
-    if not isinstance(date, str) or not _DATE.match(date):
-        raise bad(f"data[{index}].date is {date!r}, expected YYYY-MM-DD")
-    try:
-        dt.date.fromisoformat(date)
-    except ValueError:
-        raise bad(f"data[{index}].date {date!r} is not a real date") from None
-    if not isinstance(downloads, int) or isinstance(downloads, bool) or downloads < 0:
-        raise bad(f"data[{index}].downloads is {downloads!r}, expected a count >= 0")
-    return (date, category), downloads
+        kind = type(category).__name__
+        raise bad(f"data[{index}].category {_short(category)} is a {kind}, not a string")
+    problem = category_problem(category)
+    if problem:
+        raise bad(f"data[{index}].category: {problem}")
+    problem = count_problem(downloads)
+    if problem:
+        raise bad(f"data[{index}].downloads: {problem}")
+    return (date, category), cast(int, downloads)
 
 
-class PypistatsClient:
-    """Fetches the three pypistats.org endpoints of a package, politely."""
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class PypistatsClient(Closing):
+    """Fetches the three pypistats.org endpoints of a package, politely and within bounds."""
 
     def __init__(
         self,
@@ -107,30 +132,24 @@ class PypistatsClient:
         limiter: RateLimiter | None = None,
         policy: RetryPolicy | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        deadline: float = REQUEST_DEADLINE,
+        max_body: int = MAX_BODY_BYTES,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.api_url = api_url
         self.limiter = limiter or polite_limiter()
         self.policy = policy or RetryPolicy()
+        self.budget = RetryBudget(self.policy.retry_after_budget)  # one for the whole run
+        self.out_of_budget: list[str] = []  # packages that failed because it was spent
         self._sleep = sleep
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout),
+        self._http = BoundedClient(
+            timeout=timeout,
+            deadline=deadline,
+            max_body=max_body,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            follow_redirects=True,
             transport=transport,
         )
-
-    def __enter__(self) -> PypistatsClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self._http.close()
@@ -138,11 +157,11 @@ class PypistatsClient:
     def fetch_endpoint(self, name: str, endpoint: str) -> Series:
         url = endpoint_url(self.api_url, name, endpoint)
 
-        def send() -> httpx.Response:
+        def send() -> Reply:
             self.limiter.acquire()
             return self._http.get(url)
 
-        response = send_with_retries(send, url, self.policy, sleep=self._sleep)
+        response = send_with_retries(send, url, self.policy, sleep=self._sleep, budget=self.budget)
         if response.status_code == 404:
             raise SourceError(
                 f"{url}: HTTP 404, no such package at {self.api_url}. Check the name in "
@@ -150,8 +169,8 @@ class PypistatsClient:
             )
         if response.status_code != 200:
             raise SourceError(
-                f"{url}: HTTP {response.status_code} {response.reason_phrase}. Check that "
-                "--api-url (api_url in packages.yaml) points at the pypistats.org API"
+                f"{url}: HTTP {response.status_code} {response.reason_phrase[:60]}. Check "
+                "that --api-url (api_url in packages.yaml) points at the pypistats.org API"
             )
         return parse_response(response.content, name, endpoint, url)
 
@@ -168,10 +187,24 @@ class PypistatsClient:
         whatever the window, and all of it is kept: a day it reports late is not lost."""
         del start, end
         for name in names:
-            try:
-                yield Fetched(name, self.fetch_package(name))
-            except SourceError as exc:
-                yield Fetched(name, error=exc.message)
+            yield self._fetch_one(name)
+
+    def _fetch_one(self, name: str) -> Fetched:
+        try:
+            return Fetched(name, self.fetch_package(name))
+        except RetryBudgetSpent as exc:
+            self.out_of_budget.append(name)
+            return Fetched(name, error=exc.message)
+        except SourceError as exc:
+            return Fetched(name, error=exc.message)
+        except Exception as exc:  # a last resort: one package never aborts the run
+            log.debug("%s: unexpected error", name, exc_info=True)
+            return Fetched(
+                name,
+                error=f"unexpected error ({describe_error(exc)}); this is a bug, please "
+                "report it with the output of `python -m generator fetch -v --package "
+                f"{name}`",
+            )
 
     def spent(self) -> Cost:
         return Cost()  # pypistats.org is free; its price is the rate limit

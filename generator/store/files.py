@@ -1,14 +1,21 @@
-"""Atomic file writes under data/: a run killed at any moment leaves the old file or the new."""
+"""Files under data/: atomic writes (a run killed at any moment leaves the old file or the
+new one) and reads that never follow a symbolic link."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
+import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
+
+from generator.errors import LinkRefused
 
 TMP_PREFIX = ".tmp-"
+NOT_REGULAR = "is not a regular file, so it is neither read nor published"
 
 
 def write_text_atomic(path: Path, text: str) -> bool:
@@ -42,10 +49,70 @@ def write_text_atomic(path: Path, text: str) -> bool:
 
 def remove_stale_temporaries(directory: Path) -> None:
     """Delete temporary files left by a run that was killed mid-write."""
-    if directory.is_dir():
+    if directory.is_dir() and not directory.is_symlink():
         for tmp in directory.glob(TMP_PREFIX + "*"):
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+
+
+def sweep_temporaries(data_dir: Path) -> int:
+    """Delete every temporary file a killed run left in data/ and its folders (not through
+    links); only the holder of the write lock may, as it is the only writer. Returns how
+    many were removed."""
+    removed = 0
+    folders = [data_dir]
+    with contextlib.suppress(OSError), os.scandir(data_dir) as entries:
+        folders += [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+    for folder in folders:
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(TMP_PREFIX) and not entry.is_dir(follow_symlinks=False):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+                        removed += 1
+    return removed
+
+
+def refuse_link(path: Path) -> None:
+    """LinkRefused when `path` is a symbolic link (a missing path is fine)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(mode):
+        raise LinkRefused(path)
+
+
+def open_plain(path: Path) -> BinaryIO | None:
+    """`path` opened for reading, None when it does not exist; LinkRefused when it or its
+    folder is a symbolic link or it is not a regular file. Nothing is read from a refused
+    path, so its content can never reach a message or the site."""
+    refuse_link(path.parent)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LinkRefused(path) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise LinkRefused(path, 0, NOT_REGULAR)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_plain_bytes(path: Path) -> bytes | None:
+    """The bytes of `path` (None when it does not exist), refusing links as `open_plain`."""
+    handle = open_plain(path)
+    if handle is None:
+        return None
+    with handle:
+        return handle.read()
 
 
 def _mode_for(path: Path) -> int:

@@ -1,27 +1,40 @@
 """Reading and writing one package's history files (the only code that touches them).
 
 Every write reads (and so checks) all the package's files first: one corrupt file leaves
-the whole package untouched. Nothing here ever writes over a file it cannot parse.
+the whole package untouched. Nothing here ever writes over a file it cannot parse, and
+nothing is written unless every new row passes generator.rows (only what round-trips is
+stored). A symbolic link in place of a package's folder or file is refused, never followed.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from generator.errors import CorruptFileError
+from generator import rows
+from generator.errors import CorruptFileError, LinkRefused, UnstorableRow
 from generator.model import Series
+from generator.names import quoted
 from generator.store.csvformat import Tail, parse, parse_fast, parse_tail, serialize
-from generator.store.files import remove_stale_temporaries, write_text_atomic
+from generator.store.files import (
+    NOT_REGULAR,
+    read_plain_bytes,
+    refuse_link,
+    remove_stale_temporaries,
+    write_text_atomic,
+)
 from generator.store.layout import package_dir
 from generator.store.merge import Policy, merge_keys
 
 
 def _read_text(path: Path) -> str | None:
-    """The file's text, None when it does not exist; not UTF-8 is a CorruptFileError."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    """The file's text, None when it does not exist; not UTF-8 is a CorruptFileError.
+
+    A symbolic link (the file, or its folder) is refused unread (LinkRefused)."""
+    raw = read_plain_bytes(path)
+    if raw is None:
         return None
     try:
         return raw.decode("utf-8")
@@ -48,6 +61,27 @@ def read_tail(path: Path, since: str, last: str) -> Tail:
     return Tail([]) if text is None else parse_tail(text, path, since, last)
 
 
+def kinds_present(directory: Path, kinds: Iterable[str]) -> list[str]:
+    """The kinds that have a file in the package's `directory`, in the order given.
+
+    A symbolic link (the folder, or a file) or anything else than a regular file is refused
+    with LinkRefused, unread: it must never be published."""
+    refuse_link(directory)
+    present = []
+    for kind in kinds:
+        path = directory / f"{kind}.csv"
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(mode):
+            raise LinkRefused(path)
+        if not stat.S_ISREG(mode):
+            raise LinkRefused(path, 0, NOT_REGULAR)
+        present.append(kind)
+    return present
+
+
 def write_series(path: Path, series: Mapping[tuple[str, str], int]) -> bool:
     return write_text_atomic(path, serialize(series))
 
@@ -69,6 +103,14 @@ def update_package(
     merge writes nothing either: write_text_atomic compares the bytes).
     """
     directory = package_dir(data_dir, name)
+    refuse_link(directory)
+    for kind, new in updates.items():
+        problem = first_problem(new)
+        if problem is not None:
+            raise UnstorableRow(
+                f"{name}: refused the {kind} row {problem}; nothing was written for this "
+                "package, its files are unchanged"
+            )
     existing = read_package(data_dir, name, updates)
     remove_stale_temporaries(directory)
     changed: dict[str, bool] = {}
@@ -78,3 +120,20 @@ def update_package(
             continue
         changed[kind] = write_series(directory / f"{kind}.csv", policy(existing[kind], new))
     return changed
+
+
+def first_problem(series: Mapping[tuple[str, str], int]) -> str | None:
+    """The first row of `series` (by date, category) that generator.rows refuses, described
+    as "<date> <category>: <problem>"; None when every row may be stored."""
+    dates = {date: rows.date_problem(date) for date, _ in series}
+    categories = {category: rows.category_problem(category) for _, category in series}
+    bad = [
+        key
+        for key, count in series.items()
+        if dates[key[0]] or categories[key[1]] or rows.count_problem(count)
+    ]
+    if not bad:
+        return None
+    date, category = min(bad, key=lambda key: (str(key[0]), str(key[1])))
+    problem = rows.row_problem(date, category, series[(date, category)])
+    return f"{quoted(date)} {quoted(category)}: {problem}"

@@ -26,7 +26,10 @@ def list_packages(data_dir: Path) -> list[str]:
     return sorted(
         p.name
         for p in data_dir.iterdir()
-        if p.is_dir() and not p.name.startswith(("_", ".")) and any(p.glob("*.csv"))
+        if p.is_dir()
+        and not p.is_symlink()
+        and not p.name.startswith(("_", "."))
+        and any(p.glob("*.csv"))
     )
 
 

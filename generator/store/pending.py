@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.store.files import write_text_atomic
+from generator.errors import CorruptFileError
+from generator.store.csvformat import split_lines
+from generator.store.files import read_plain_bytes, refuse_link, write_text_atomic
 from generator.store.layout import META_DIR
 
 PENDING_FILE = "backfill-pending.csv"
@@ -16,15 +18,21 @@ def pending_path(data_dir: Path) -> Path:
 
 
 def read_pending(data_dir: Path) -> set[str]:
-    try:
-        lines = pending_path(data_dir).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
+    path = pending_path(data_dir)
+    raw = read_plain_bytes(path)  # never through a symbolic link
+    if raw is None:
         return set()
+    try:
+        lines = split_lines(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise CorruptFileError(path, 1, "not UTF-8 text") from None
     return {line.strip() for line in lines[1:] if line.strip()}
 
 
 def write_pending(data_dir: Path, names: set[str]) -> None:
     path = pending_path(data_dir)
+    refuse_link(path.parent)
+    refuse_link(path)
     if not names:
         path.unlink(missing_ok=True)
         return

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import CorruptFileError
-from generator.store.files import write_text_atomic
+from generator.store.csvformat import split_lines
+from generator.store.files import open_plain, read_plain_bytes, write_text_atomic
 from generator.store.layout import META_DIR
 
 HEADER = "run_at,command,packages,start_date,end_date,bytes_processed,bytes_billed"
@@ -60,7 +61,7 @@ def format_line(record: RunRecord) -> str:
 
 
 def parse(text: str, path: Path) -> list[RunRecord]:
-    lines = text.splitlines()
+    lines = split_lines(text)
     if not lines or lines[0].strip() != HEADER:
         raise CorruptFileError(path, 1, f"expected the header `{HEADER}`")
     records = []
@@ -84,22 +85,36 @@ def parse(text: str, path: Path) -> list[RunRecord]:
     return records
 
 
+def exists(data_dir: Path) -> bool:
+    """Whether there is a run log; LinkRefused when it (or data/_meta) is a link."""
+    handle = open_plain(path_in(data_dir))
+    if handle is None:
+        return False
+    handle.close()
+    return True
+
+
+def _text(path: Path) -> str | None:
+    """The log's text (None when missing); never read through a symbolic link."""
+    raw = read_plain_bytes(path)
+    if raw is None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CorruptFileError(path, 1, "not UTF-8 text") from None
+
+
 def read(data_dir: Path) -> list[RunRecord]:
     path = path_in(data_dir)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    return parse(text, path)
+    text = _text(path)
+    return [] if text is None else parse(text, path)
 
 
 def append(data_dir: Path, record: RunRecord) -> None:
     """Append one line, atomically (the existing file is checked first)."""
     path = path_in(data_dir)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = HEADER + "\n"
+    text = _text(path) or HEADER + "\n"
     parse(text, path)
     if not text.endswith("\n"):
         text += "\n"
