@@ -49,6 +49,7 @@ def describe(found: list[dict[str, Any]]) -> str:
     lines = []
     for v in found:
         lines.append(f"[{v['impact']}] {v['id']}: {v['help']}")
-        lines.extend(f"    {n['target']}: {n['html']}\n      {n['summary']}" for n in v["nodes"][:5])
+        lines.extend(
+            f"    {n['target']}: {n['html']}\n      {n['summary']}" for n in v["nodes"][:5]
+        )
     return "\n".join(lines)
-

@@ -92,5 +92,3 @@ def sparkline(values: Sequence[int], width: int = 120, height: int = 28) -> str:
         f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.6" '
         f'stroke-linejoin="round"/></svg>'
     )
-
-

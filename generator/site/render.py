@@ -86,5 +86,3 @@ def render(ctx: Context, template: str, path: str, variables: dict[str, Any]) ->
 
 def _latest(results: Iterable[PackageResult]) -> str | None:
     return max((r.last_date for r in results if r.last_date), default=None)
-
-
