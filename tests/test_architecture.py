@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 # higher one); test_no_import_cycles keeps imports inside one layer from going in circles.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("model", "errors", "names", "units", "dates", "rows", "progress", "resources", "__init__"),
-    ("config", "config_edit", "config_settings", "derive", "stats", "sample"),
+    ("config", "config_edit", "config_settings", "config_rules", "derive", "stats", "sample"),
     ("store",),
     ("sources",),
     ("site", "badges", "badge_svg"),

