@@ -5,6 +5,10 @@
 - `recent` / `recent_of_daily`: pypistats.org's "last day / week / month", the 1, 7 and 30
   days ending on the last date in the history. The JSON API, the badges, the page
   summaries and the tests all use these.
+- `as_of_date` / `recent_ending` / `is_stale`: the site's one "as of" date is the newest
+  last date over every package; the home totals and the top list use the same windows
+  ending on it for every package (a package whose data ends earlier is *stale* and
+  counts what it has in those windows, possibly nothing).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from generator.model import WITHOUT_MIRRORS, Series
 
@@ -52,16 +56,31 @@ def window_start(end: str, days: int) -> str:
     return (dt.date.fromisoformat(end) - dt.timedelta(days=days - 1)).isoformat()
 
 
+def as_of_date(last_dates: Iterable[str | None]) -> str | None:
+    """The site's "as of" date: the newest of the packages' last dates."""
+    return max((d for d in last_dates if d), default=None)
+
+
+def is_stale(last_date: str | None, as_of: str | None) -> bool:
+    """A package whose data ends before the site's as-of date."""
+    return bool(last_date and as_of and last_date < as_of)
+
+
 def recent_of_daily(daily: Mapping[str, int]) -> dict[str, int]:
     """The RECENT_WINDOWS sums of a {date: downloads} series, ending on its last date."""
-    if not daily:
+    return recent_ending(daily, max(daily) if daily else None)
+
+
+def recent_ending(daily: Mapping[str, int], end: str | None) -> dict[str, int]:
+    """The RECENT_WINDOWS sums of a {date: downloads} series for the windows ending on
+    `end`: its own last date (pypistats.org's `recent`) or the site's as-of date."""
+    if not daily or end is None:
         return dict.fromkeys(RECENT_WINDOWS, 0)
-    end = max(daily)
     starts = {name: window_start(end, days) for name, days in RECENT_WINDOWS.items()}
     out = dict.fromkeys(RECENT_WINDOWS, 0)
     for date, downloads in daily.items():
         for name, start in starts.items():
-            if date >= start:
+            if start <= date <= end:
                 out[name] += downloads
     return out
 

@@ -3,6 +3,17 @@
 Everything counts downloads *without mirrors* unless a name says otherwise, the same
 numbers pypistats.org, the JSON API and the badges show. Windows end on the last date in
 the history (not on today), like pypistats.org's `recent`.
+
+The rule for days without rows (written here once; `classify_days`): inside a package's
+tracked range (its first to last date in overall.csv),
+
+- a day with no row for this package while another tracked package has rows that day, or
+  a day with a with_mirrors row but no without_mirrors row, is a *zero-download day*
+  (pypistats.org leaves out rows whose count is 0): counted and drawn as 0;
+- a day the source reported nothing for any tracked package, while another package's
+  range covers it, is *missing* (an outage, like 2023-01-24): a gap, never a zero;
+- a day with no rows at all that no other package's range covers is *no data*: nothing
+  can tell an outage from a day without downloads, so it is shown apart, lightly.
 """
 
 from __future__ import annotations
@@ -11,7 +22,7 @@ import bisect
 import datetime as dt
 import itertools
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from generator import derive
@@ -55,7 +66,84 @@ class MonthTotal:
     month: str  # "YYYY-MM"
     without_mirrors: int
     with_mirrors: int
-    days: int  # days with data in that month
+    days: int  # days reported in that month, zero-download days included
+    missing: int = 0  # outage days in that month
+    nodata: int = 0  # days without rows that nothing else tracked covers
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the source reported across every tracked package: the union of the dates
+    with a row in any overall.csv, and each package's range (first and last dates, each
+    list sorted on its own). Dates only, so it stays small however many packages."""
+
+    reported: frozenset[str] = frozenset()
+    starts: tuple[str, ...] = ()
+    ends: tuple[str, ...] = ()
+
+    def ranges_covering(self, date: str) -> int:
+        """How many packages' ranges include `date`."""
+        return bisect.bisect_right(self.starts, date) - bisect.bisect_left(self.ends, date)
+
+    @property
+    def as_of(self) -> str | None:
+        """The site's newest date (derive.as_of_date over every package)."""
+        return derive.as_of_date(self.ends)
+
+
+def coverage(packages_dates: Iterable[Iterable[str]]) -> Coverage:
+    """The Coverage of packages given each as the dates of its overall rows."""
+    reported: set[str] = set()
+    starts: list[str] = []
+    ends: list[str] = []
+    for dates in packages_dates:
+        own = set(dates)
+        if own:
+            reported |= own
+            starts.append(min(own))
+            ends.append(max(own))
+    return Coverage(frozenset(reported), tuple(sorted(starts)), tuple(sorted(ends)))
+
+
+@dataclass(frozen=True)
+class Days:
+    """A package's days without a count, told apart by the rule (see the module doc)."""
+
+    zero: tuple[str, ...]  # zero-download days, in date order
+    gaps: tuple[Gap, ...]  # outages: missing days
+    nodata: tuple[Gap, ...]  # no rows, and nothing else tracked covers the day
+
+
+def _runs(dates: list[str]) -> list[Gap]:
+    """Consecutive runs of the sorted `dates`."""
+    out: list[Gap] = []
+    for d in dates:
+        if out and _shift(out[-1].end, 1) == d:
+            out[-1] = Gap(out[-1].start, d)
+        else:
+            out.append(Gap(d, d))
+    return out
+
+
+def classify_days(overall: Series, cover: Coverage | None = None) -> Days:
+    """Zero-download, missing and no-data days of one package (`cover` None: it alone)."""
+    rows = {d for (d, _c) in overall}
+    with_count = {d for (d, c) in overall if c == WITHOUT_MIRRORS}
+    if cover is None:
+        cover = coverage([rows])
+    zero = [d for d in rows if d not in with_count]
+    missing: list[str] = []
+    nodata: list[str] = []
+    for gap in gaps(sorted(rows)):
+        for i in range(gap.days):
+            day = _shift(gap.start, i)
+            if day in cover.reported:
+                zero.append(day)
+            elif cover.ranges_covering(day) > 1:
+                missing.append(day)
+            else:
+                nodata.append(day)
+    return Days(tuple(sorted(zero)), tuple(_runs(missing)), tuple(_runs(nodata)))
 
 
 @dataclass(frozen=True)
@@ -70,14 +158,20 @@ class Summary:
     peak_downloads: int
     first_date: str | None
     last_date: str | None
-    days_with_data: int
-    gaps: tuple[Gap, ...]
+    days_reported: int  # days in the range the source reported, zero-download days included
+    zero_days: int
+    gaps: tuple[Gap, ...]  # outages (missing days)
+    nodata: tuple[Gap, ...]  # days without rows that nothing else tracked covers
     monthly: tuple[MonthTotal, ...]
     age_days: int | None  # days between the last date and today
 
     @property
     def missing_days(self) -> int:
         return sum(g.days for g in self.gaps)
+
+    @property
+    def nodata_days(self) -> int:
+        return sum(g.days for g in self.nodata)
 
 
 def daily(series: Series, category: str = WITHOUT_MIRRORS) -> Daily:
@@ -138,8 +232,15 @@ def gaps(dates: list[str]) -> list[Gap]:
     ]
 
 
-def monthly_totals(overall: Series) -> list[MonthTotal]:
-    """Totals per calendar month, with and without mirrors, oldest first."""
+def _days_by_month(runs: Iterable[Gap]) -> Counter[str]:
+    return Counter(_shift(g.start, i)[:7] for g in runs for i in range(g.days))
+
+
+def monthly_totals(overall: Series, days: Days | None = None) -> list[MonthTotal]:
+    """Totals per calendar month, with and without mirrors, oldest first, with the days
+    reported (zero-download days included), missing and without data in each month."""
+    if days is None:
+        days = classify_days(overall)
     without: dict[str, int] = {}
     with_: dict[str, int] = {}
     for (d, c), n in overall.items():
@@ -147,8 +248,13 @@ def monthly_totals(overall: Series) -> list[MonthTotal]:
             without[d[:7]] = without.get(d[:7], 0) + n
         elif c == WITH_MIRRORS:
             with_[d[:7]] = with_.get(d[:7], 0) + n
-    days = Counter(d[:7] for d in {d for (d, c) in overall if c in (WITH_MIRRORS, WITHOUT_MIRRORS)})
-    return [MonthTotal(m, without.get(m, 0), with_.get(m, 0), days[m]) for m in sorted(days)]
+    reported = Counter(d[:7] for d in {d for (d, _c) in overall} | set(days.zero))
+    missing, nodata = _days_by_month(days.gaps), _days_by_month(days.nodata)
+    months = sorted(set(reported) | set(missing) | set(nodata))
+    return [
+        MonthTotal(m, without.get(m, 0), with_.get(m, 0), reported[m], missing[m], nodata[m])
+        for m in months
+    ]
 
 
 def age_days(last_date: str | None, today: dt.date) -> int | None:
@@ -158,32 +264,41 @@ def age_days(last_date: str | None, today: dt.date) -> int | None:
     return (today - dt.date.fromisoformat(last_date)).days
 
 
-def summarize(overall: Series, today: dt.date, without: Daily | None = None) -> Summary:
+def summarize(
+    overall: Series,
+    today: dt.date,
+    without: Daily | None = None,
+    cover: Coverage | None = None,
+) -> Summary:
     """Everything a package page's summary shows, from its `overall` history.
 
-    `without` may pass in `daily(overall)` when the caller has it already.
+    `without` may pass in `daily(overall)` when the caller has it already; `cover` is
+    what every tracked package reported (None: this package alone).
     """
     if without is None:
         without = daily(overall, WITHOUT_MIRRORS)
-    dates = list(without)
-    last = dates[-1] if dates else None
+    rows = {d for (d, _c) in overall}
+    first, last = (min(rows), max(rows)) if rows else (None, None)
+    days = classify_days(overall, cover)
     peak_date, peak_downloads = peak(without)
     cumulative = _Cumulative(without)
-    recent = derive.recent_of_daily(without)
+    recent = derive.recent_of_daily(without)  # as the API and the badges count it
     return Summary(
         last_day=recent["last_day"],
         last_week=recent["last_week"],
         last_month=recent["last_month"],
         total=sum(without.values()),
         total_with_mirrors=sum(n for (_, c), n in overall.items() if c == WITH_MIRRORS),
-        change_month=cumulative.change(last, 30),
+        change_month=cumulative.change(max(without) if without else None, 30),
         peak_date=peak_date,
         peak_downloads=peak_downloads,
-        first_date=dates[0] if dates else None,
+        first_date=first,
         last_date=last,
-        days_with_data=len(dates),
-        gaps=tuple(gaps(dates)),
-        monthly=tuple(monthly_totals(overall)),
+        days_reported=len(rows | set(days.zero)),
+        zero_days=len(days.zero),
+        gaps=days.gaps,
+        nodata=days.nodata,
+        monthly=tuple(monthly_totals(overall, days)),
         age_days=age_days(last, today),
     )
 

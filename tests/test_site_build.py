@@ -222,10 +222,30 @@ def test_package_page_summary_numbers(site: Path):
     total = sum(n for (_, c), n in overall.items() if c == "without_mirrors")
     assert f'data-stat="total">{total:,}<' in text
     assert 'Data through <time datetime="2026-11-20">' in text
-    # small-pkg skips every 30th day: 3 single-day gaps, listed and counted
-    assert 'data-gaps="3"' in text
-    assert "3 missing days in 3 gaps" in text
+    # small-pkg skips every 30th day, days big-package reported: zero-download days, no gaps
+    assert 'data-zero-days="3"' in text and "3 zero-download days" in text
+    assert "100 days reported" in text
+    assert 'class="gap-note"' not in text and '<li class="gap">' not in text
+    assert "no outages" in text
+
+
+def test_a_day_no_tracked_package_reported_is_an_outage(tmp_path: Path):
+    """The same day missing from every package is a gap (warning colour), not a zero."""
+    data = tmp_path / "data"
+    for i, name in enumerate(("one", "two")):
+        synthetic.write_package(
+            data / name, seed=i, start=END - dt.timedelta(days=60), days=61, gap_every=20
+        )
+    config = synthetic.write_config(tmp_path / "packages.yaml", [("one", None), ("two", None)])
+    build_site(load_config(config), data, tmp_path / "site", "")
+    text = (tmp_path / "site" / "packages" / "one" / "index.html").read_text()
+    assert 'data-gaps="3"' in text and "3 missing days in 3 outages" in text
     assert text.count('<li class="gap">') == 3
+    assert "data-zero-days" not in text
+    bands = re.search(r"data-gaps='([^']*)'", text)  # the chart's bands
+    assert bands
+    gaps = json.loads(bands[1])
+    assert gaps == [[d, d] for d in ("2026-10-10", "2026-10-30", "2026-11-19")]
 
 
 def test_monthly_totals_table_is_in_the_html(site: Path):
@@ -271,7 +291,9 @@ def test_page_lists_python_categories_in_numeric_order(site: Path):
 
 def test_package_page_weight_and_not_fetched_package(site: Path):
     page = site / "packages" / "big-package" / "index.html"
-    assert page.stat().st_size <= 30_000
+    # 30 kB before issue 11; since then a missing-days column, a text table per chart and a
+    # copy button for each badge snippet (all asked for by the issue)
+    assert page.stat().st_size <= 32_000
     empty = (site / "packages" / "not-fetched" / "index.html").read_text()
     assert "No downloads recorded yet" in empty
     assert "data-chart=" not in empty
@@ -363,7 +385,15 @@ def test_top_list_ranks_by_month_with_trends(site: Path):
     text = (site / "top" / "index.html").read_text()
     names = re.findall(r'<tr data-name="([^"]+)"', text)
     assert names[0] == "big-package" and names[-1] == "not-fetched"
-    assert text.count('<svg class="spark"') == 3  # not-fetched has no trend
+    # one sparkline per period (day, week, month), coloured like the change beside it;
+    # not-fetched has no trend
+    assert text.count('<svg class="spark') == 9
+    for row in re.findall(r'<tr data-name=".*?</tr>', text, re.S):
+        for period in ("day", "week", "month"):
+            change = re.search(rf'<span data-for="{period}" class="delta (\w+)"', row)
+            spark = re.search(rf'<span data-for="{period}"><svg class="spark (\w+)"', row)
+            if spark:
+                assert change and change[1] == spark[1], (row[:60], period)
     row = text[text.index('<tr data-name="not-fetched"') :]
     assert "no data yet" in row[: row.index("</tr>")]
     assert 'data-rank="movers"' in text
@@ -432,7 +462,9 @@ def test_cli_build_uses_base_url_for_snippets_canonical_and_404(tmp_path: Path):
     page = (out / "packages" / "big-package" / "index.html").read_text()
     assert '<link rel="canonical" href="https://me.github.io/stats/packages/big-package/">' in page
     assert "https://me.github.io/stats/badges/big-package/month.svg" in page
-    assert '<base href="https://me.github.io/stats/">' in (out / "404.html").read_text()
+    not_found = (out / "404.html").read_text()  # served at any depth: absolute links
+    assert 'href="https://me.github.io/stats/top/"' in not_found
+    assert 'href="#main"' in not_found  # the skip link stays on the page
     packages = json.loads((out / "api" / "packages.json").read_text())["packages"]
     assert packages[0]["page"].startswith("https://me.github.io/stats/packages/")
 
@@ -527,8 +559,9 @@ def test_real_heudiconv_history_shows_its_gap_and_the_api_is_byte_identical(
     config = synthetic.write_config(tmp_path / "packages.yaml", [("heudiconv", "Neuroimaging")])
     build_site(load_config(config), tmp_path / "data", tmp_path / "site", "")
     text = (tmp_path / "site" / "packages" / "heudiconv" / "index.html").read_text()
-    assert '<li class="gap">2023-01-24</li>' in text
-    assert "1 missing day in 1 gap" in text
+    # alone, nothing tells the outage from a day without downloads: "no data", lightly
+    assert '<li class="nodata-day">2023-01-24</li>' in text
+    assert "1 day without data" in text and 'class="gap-note"' not in text
     api = tmp_path / "site" / "api" / "packages" / "heudiconv"
     assert (api / "overall.json").read_bytes() == recorded
     assert (api / "overall").read_bytes() == recorded
@@ -609,10 +642,11 @@ def test_chart_templates_are_built_with_altair_and_cached(
     for name, spec in payload["templates"].items():
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6"), name
         dumped = json.dumps(spec)
-        assert '"url": "__URL__"' in dumped and '"values"' not in dumped, name
-        assert {p["name"] for p in spec["params"]} >= {"cutoff", "lastdate", "cats"}
-    assert "2026-08-24" in json.dumps(payload["templates"]["overall"])
-    assert '"stack": "normalize"' in json.dumps(payload["templates"]["category_pct"])
+        # the page hands every layer its values as a named dataset: no URL, no data inside
+        assert '"url"' not in dumped and '"values"' not in dumped, name
+        assert '"data": {"name": ' in dumped, name
+    assert payload["change"]["date"] == "2026-08-24"
+    assert '"format": ".0%"' in json.dumps(payload["templates"]["category_pct"])
     cached = list((tmp_path / "pypi-download-stats").glob("charts-*.js"))
     assert len(cached) == 1
     cached[0].write_text("window.PYPISTATS_CHARTS = {};\n")  # the cache is what is served

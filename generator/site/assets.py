@@ -1,4 +1,4 @@
-"""The site's shared files: styles, script, chart templates and the Vega JavaScript bundle.
+"""The site's shared files: styles, scripts, chart templates and the Vega JavaScript bundle.
 
 Vega, Vega-Lite and vega-embed come from vl-convert-python's bundle, written once into the
 site (no CDN), so the site works offline and from any host. Bundling takes about two seconds,
@@ -48,9 +48,10 @@ def vega_bundle() -> str:
 
 
 def charts_js() -> str:
-    """The chart templates as a script; cached per altair version and chart sources."""
-    source = (
-        Path(charts.__file__).read_bytes() + (Path(__file__).parent / "chart_specs.py").read_bytes()
+    """The chart templates as a script; cached per altair version and the sources that make it."""
+    here = Path(__file__)
+    source = b"".join(
+        p.read_bytes() for p in (Path(charts.__file__), here.parent / "chart_specs.py", here)
     )
     key = hashlib.sha256(source + importlib.metadata.version("altair").encode()).hexdigest()[:16]
     cached = _cache_dir() / f"charts-{key}.js"
@@ -80,6 +81,8 @@ def _charts_js() -> str:
         "templates": chart_specs.all_templates(),
         "palette": list(charts.PALETTE),
         "neutral": charts.NEUTRAL,
+        "series": charts.OVERALL_SERIES,
+        "change": {"date": charts.COUNTING_CHANGE_DATE, "label": charts.COUNTING_CHANGE_LABEL},
     }
     return "window.PYPISTATS_CHARTS = " + json.dumps(payload, separators=(",", ":")) + ";\n"
 
@@ -96,6 +99,7 @@ def write_assets(out_dir: Path) -> dict[str, str]:
         "vega.js": vega_bundle(),
         "charts.js": charts_js(),
         "site.js": (static / "site.js").read_text(encoding="utf-8"),
+        "charts-page.js": (static / "charts-page.js").read_text(encoding="utf-8"),
         "style.css": (static / "style.css").read_text(encoding="utf-8"),
     }
     urls = {}

@@ -24,7 +24,7 @@ import signal
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from generator import store
+from generator import stats, store
 from generator.config import Config, Package
 from generator.errors import CorruptFileError, LinkRefused, Problem, UsageError
 from generator.progress import progress
@@ -55,6 +55,7 @@ def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | No
     base_url = normalize_base_url(config.settings.base_url if base_url is None else base_url)
     has_costs = runlog.exists(data_dir)  # a link in data/_meta is refused before site/ is wiped
     prepare_out_dir(out_dir, data_dir)
+    cover = scan_coverage(data_dir, config.packages)
     ctx = Context(
         data_dir=data_dir,
         out_dir=out_dir,
@@ -65,6 +66,8 @@ def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | No
         has_costs=has_costs,
         today=dt.datetime.now(dt.UTC).date(),
         built_on=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        repository_url=config.settings.repository_url,
+        coverage=cover,
     )
     results = build_packages(ctx, config.packages)
     good = [r for r in results if r.error is None]
@@ -120,6 +123,23 @@ def prepare_out_dir(out_dir: Path, data_dir: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("built by `python -m generator build`; wiped on every build\n")
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve data/_meta and friends as is
+
+
+def scan_coverage(data_dir: Path, packages: Sequence[Package]) -> stats.Coverage:
+    """The first pass: the dates of every package's overall rows (dates only, one package
+    at a time), so each page can tell an outage from a zero-download day (stats).
+
+    A file that cannot be read here is left out; its package's own build reports it."""
+
+    def dates() -> Iterator[set[str]]:
+        for pkg in packages:
+            path = store.package_dir(data_dir, pkg.normalized) / "overall.csv"
+            try:
+                yield {d for (d, _c) in store.read_series_fast(path)}
+            except (CorruptFileError, OSError):
+                continue
+
+    return stats.coverage(dates())
 
 
 # ---------------------------------------------------------------- one package

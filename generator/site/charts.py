@@ -1,17 +1,20 @@
 """Chart choices that do not need altair: colours, category order, the counting-change date.
 
 The Vega-Lite templates themselves are built with altair in `chart_specs` (only when the
-cached `charts.js` is missing). How they are parameterised in the browser:
+cached `charts.js` is missing). How the browser uses them (static/charts-page.js):
 
-Every package page uses the same few templates. A template loads its data by URL (the
-package's CSV under site/data/), so pages carry no copy of the data and the build does not
-pay altair's cost per package. The page's script fills in, per chart:
+Every package page uses the same few templates. The page fetches each of its CSVs once
+(a cache keyed by URL, shared by every chart and every click), computes what the range,
+the aggregation (day, ISO week, month) and the mode ask for, and hands the template its
+values as named datasets: no template loads data by URL, so a click never refetches.
+Per chart, the script fills in:
 
-- `"__URL__"`: the CSV's URL;
-- the params `cutoff` and `lastdate` (epoch ms, local midnight) for the range buttons;
-- the param `cats` and the placeholders `["__DOMAIN__"]`, `["__RANGE__"]`,
-  `["__TOOLTIP__"]`: the categories shown (others are folded into "other"), their colours
-  and one tooltip row per category.
+- the named datasets (`lines`, `points`, `wide`, `long`, `bars`, `gaps`, `nodata`,
+  `partial`, `change`), dropping every layer whose dataset would be empty;
+- the placeholders `["__XDOMAIN__"]` (the range shown, epoch ms at local midnight),
+  `["__DOMAIN__"]` and `["__RANGE__"]` (the categories shown, chosen from the range shown,
+  and their colours). Tooltips show `tt`, {title: text} per period, strings the script
+  wrote ("0", "no data (outage)"), so a tooltip never says NaN.
 """
 
 from __future__ import annotations
@@ -46,6 +49,15 @@ OVERALL_SERIES = {
     "ma28": ("28-day average", "#117733", 2.2),
 }
 MAX_CATEGORIES = 10
+
+# Axis numbers as people write them: 0, 200, 1.5k, 2M (never "0k", "0M" or "0.2k").
+# A Vega expression (the axes' labelExpr); static/charts-page.js uses the same rule.
+NUMBER_EXPR = (
+    "abs(datum.value) >= 1e9 ? format(datum.value / 1e9, '.2~f') + 'B' : "
+    "abs(datum.value) >= 1e6 ? format(datum.value / 1e6, '.2~f') + 'M' : "
+    "abs(datum.value) >= 1e3 ? format(datum.value / 1e3, '.2~f') + 'k' : "
+    "format(datum.value, '.2~f')"
+)
 
 
 # ---------------------------------------------------------------- category order (pure)

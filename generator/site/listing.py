@@ -10,7 +10,7 @@ from typing import Any
 
 from generator import resources, stats, store
 from generator.site import api, content, costs, pages
-from generator.site.render import Context, PackageResult, _latest, common, render
+from generator.site.render import Context, PackageResult, common, render
 from generator.store import runlog
 
 MOVERS_FLOOR = 100  # downloads in the previous 30 days for a package to count as a mover
@@ -43,27 +43,52 @@ def _row(r: PackageResult) -> dict[str, Any]:
 
 
 def write_home(ctx: Context, results: Sequence[PackageResult]) -> None:
-    variables = common(ctx, "", "home", _latest(results))
-    variables.update(packages=results, totals=totals(results), groups=groups(results))
+    variables = common(ctx, "", "home")
+    variables.update(
+        packages=results,
+        totals=totals(results),
+        groups=groups(results),
+        stale_count=sum(r.stale for r in results),
+    )
     render(ctx, "home.html", "index.html", variables)
 
 
 def movers_key(r: PackageResult) -> str:
-    """Growth in percent as a sortable attribute; empty when the package is too small."""
+    """Growth in percent as a sortable attribute; empty when the package is under the
+    floor (it is then left out of the movers view altogether)."""
     month = r.changes.get("month")
     if month is None or month.previous < MOVERS_FLOOR or month.percent is None:
         return ""
     return f"{month.percent:.4f}"
 
 
+def movers(results: Sequence[PackageResult]) -> list[PackageResult]:
+    """The packages eligible as movers, fastest growing first."""
+    eligible = [r for r in results if movers_key(r)]
+    return sorted(eligible, key=lambda r: (-float(movers_key(r)), r.name.lower()))
+
+
+def sparklines(r: PackageResult) -> dict[str, str]:
+    """The 12-week sparkline once per period, coloured like the change shown beside it."""
+    return {
+        period: pages.sparkline(r.trend, pages.trend_class(r.changes.get(period)))
+        for period in stats.PERIODS
+    }
+
+
 def write_top(ctx: Context, results: Sequence[PackageResult]) -> None:
     rows = []
     for r in sorted(results, key=lambda r: (-r.last_month, r.name.lower())):
         row = _row(r)
-        row.update(spark=pages.sparkline(r.trend), growth_key=movers_key(r))
+        row.update(sparks=sparklines(r), growth_key=movers_key(r))
         rows.append(row)
-    variables = common(ctx, "../", "top", _latest(results))
-    variables.update(rows=rows, movers_floor=MOVERS_FLOOR)
+    variables = common(ctx, "../", "top")
+    variables.update(
+        rows=rows,
+        movers_floor=MOVERS_FLOOR,
+        movers_count=len(movers(results)),
+        stale_count=sum(r.stale for r in results),
+    )
     render(ctx, "top.html", "top/index.html", variables)
 
 
@@ -74,11 +99,8 @@ def write_api_index(ctx: Context, results: Sequence[PackageResult]) -> None:
             "normalized": r.normalized,
             "group": r.group,
             "last_date": r.last_date,
-            "recent": {
-                "last_day": r.last_day,
-                "last_week": r.last_week,
-                "last_month": r.last_month,
-            },
+            "stale": r.stale,
+            "recent": r.recent or {"last_day": 0, "last_week": 0, "last_month": 0},
             "total": r.total,
             "page": f"{ctx.base_url}packages/{r.normalized}/",
             "api": f"{ctx.base_url}api/packages/{r.normalized}/",
@@ -93,7 +115,7 @@ def write_api_index(ctx: Context, results: Sequence[PackageResult]) -> None:
 
 def write_content_pages(ctx: Context, results: Sequence[PackageResult]) -> None:
     for page in content.load_pages("../", ctx.base_url):
-        variables = common(ctx, "../", page.slug, _latest(results))
+        variables = common(ctx, "../", page.slug)
         variables.update(title=page.title, body=page.html)
         render(ctx, "page.html", f"{page.slug}/index.html", variables)
 
@@ -105,14 +127,14 @@ def write_costs(ctx: Context, results: Sequence[PackageResult]) -> None:
     meta = ctx.out_dir / "data" / store.META_DIR
     meta.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(runlog.path_in(ctx.data_dir), meta / runlog.FILENAME)
-    variables = common(ctx, "../", "costs", _latest(results))
+    variables = common(ctx, "../", "costs")
     variables.update(costs.context(runs, ctx.today.strftime("%Y-%m")))
     render(ctx, "costs.html", "costs/index.html", variables)
 
 
 def write_404(ctx: Context, results: Sequence[PackageResult]) -> None:
     """GitHub Pages serves 404.html at any depth, so links use --base-url when given."""
-    variables = common(ctx, "", "", _latest(results))
+    variables = common(ctx, "", "")
     variables.update(base_href=ctx.base_url or None, inline_css="", inline_logo="")
     if not ctx.base_url:  # no known root: the page must not depend on relative asset URLs
         variables["inline_css"] = (resources.static_dir() / "style.css").read_text(encoding="utf-8")

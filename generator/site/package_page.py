@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 from generator import badges, derive, stats, store
 from generator.config import Package
 from generator.model import ALL_KINDS, Series
-from generator.site import api, charts, content
+from generator.site import api, charts, content, layout
 from generator.site.render import Context, PackageResult, common, render
 
 RANGES = (("30", "30d"), ("90", "90d"), ("180", "180d"), ("365", "1y"), ("all", "All"))
@@ -39,8 +39,9 @@ class ChartKind:
 CHART_KINDS = (
     ChartKind(
         "overall",
-        "Downloads per day",
-        "With and without mirrors, plus 7- and 28-day averages (without mirrors).",
+        "Downloads",
+        "With and without mirrors, per day, week or month; on the daily view, 7- and 28-day"
+        " averages (without mirrors).",
         "overall",
         toggle=False,
         wide=True,
@@ -55,7 +56,7 @@ CHART_KINDS = (
     ChartKind(
         "version",
         "Package versions",
-        "The most downloaded releases; the rest are grouped as other.",
+        "The most downloaded releases in the range; over many releases, release series (1.2.x).",
         "category",
         limit=8,
     ),
@@ -90,7 +91,7 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
     overall = store.read_series_fast(src / "overall.csv")
     present = store.kinds_present(src, ALL_KINDS)
     without = stats.daily(overall)
-    summary = stats.summarize(overall, ctx.today, without)
+    summary = stats.summarize(overall, ctx.today, without, ctx.coverage)
     tails: dict[str, store.Tail] = {}
     since = ""
     if summary.last_date:
@@ -107,18 +108,30 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
         write_api(ctx, pkg.normalized, overall, tails, since, summary)
     badges.write_badges(ctx.out_dir, pkg.normalized, overall)
     render_package_page(ctx, pkg, summary, present, tails)
+    return package_result(ctx, pkg, summary, without)
+
+
+def package_result(
+    ctx: Context, pkg: Package, summary: stats.Summary, without: stats.Daily
+) -> PackageResult:
+    """What the home page, the top list and the API index need: the windows ending on
+    the site's as-of date (derive.recent_ending), and pypistats.org's own `recent`."""
+    as_of = ctx.as_of or summary.last_date
+    window = derive.recent_ending(without, as_of)
     return PackageResult(
         name=pkg.name,
         normalized=pkg.normalized,
         group=pkg.group,
         note=pkg.note,
-        last_day=summary.last_day,
-        last_week=summary.last_week,
-        last_month=summary.last_month,
+        last_day=window["last_day"],
+        last_week=window["last_week"],
+        last_month=window["last_month"],
         total=summary.total,
         last_date=summary.last_date,
-        changes=stats.period_changes(without, summary.last_date),
-        trend=stats.trend(without, summary.last_date),
+        changes=stats.period_changes(without, as_of),
+        trend=stats.trend(without, as_of),
+        recent={name: getattr(summary, name) for name in derive.RECENT_WINDOWS},
+        stale=derive.is_stale(summary.last_date, ctx.as_of),
     )
 
 
@@ -216,7 +229,12 @@ def chart_entries(
     present: Sequence[str],
     tails: dict[str, store.Tail],
     gaps: Sequence[tuple[str, str]] = (),
+    nodata: Sequence[tuple[str, str]] = (),
 ) -> list[dict[str, Any]]:
+    """What each chart's markup carries for charts-page.js: its CSV, the categories and
+    colours for the page's default range (the script chooses them again for the range
+    shown, with `limit` and `numeric`), and, on the overall chart, the missing days:
+    `gaps` (outages) and `nodata` (a single-package site's days without rows)."""
     entries = []
     for ck in CHART_KINDS:
         if ck.kind not in present:
@@ -240,7 +258,11 @@ def chart_entries(
                 "csv": f"{root}data/{normalized}/{ck.kind}.csv",
                 "cats": cats,
                 "colors": charts.colours(cats),
+                "limit": ck.limit,
+                "numeric": ck.numeric,
+                "scale": ck.kind == "overall",
                 "gaps": gaps if ck.kind == "overall" else [],
+                "nodata": nodata if ck.kind == "overall" else [],
             }
         )
     return entries
@@ -276,15 +298,26 @@ def render_package_page(
             if k in present or (k == "python_major" and "python_minor" in present)
         ],
     ]
-    variables = common(ctx, root, data_through=summary.last_date)
+    entries = chart_entries(
+        root,
+        n,
+        present,
+        tails,
+        [(g.start, g.end) for g in summary.gaps[-GAPS_CHARTED:]],
+        [(g.start, g.end) for g in summary.nodata[-GAPS_CHARTED:]],
+    )
+    variables = common(ctx, root)
     variables.update(
         pkg=pkg,
         s=summary,
+        stale=derive.is_stale(summary.last_date, ctx.as_of),
         gaps_shown=list(reversed(summary.gaps))[:GAPS_SHOWN],
+        nodata_shown=list(reversed(summary.nodata))[:GAPS_SHOWN],
         ranges=RANGES,
         default_range=DEFAULT_RANGE,
-        charts=chart_entries(
-            root, n, present, tails, [(g.start, g.end) for g in summary.gaps[-GAPS_CHARTED:]]
+        charts=layout.without_holes(entries),
+        dimension_notes=layout.dimension_notes(
+            present, {e["kind"] for e in entries}, api.API_WINDOW_DAYS
         ),
         csv_links=[(KIND_TITLES[k], f"{root}data/{n}/{k}.csv") for k in present],
         api_links=[(KIND_TITLES[k], f"{root}api/packages/{n}/{k}.json") for k in api_kinds]

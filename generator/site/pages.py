@@ -66,8 +66,12 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def sparkline(values: Sequence[int], width: int = 120, height: int = 28) -> str:
-    """A tiny inline SVG trend (area + line), no JavaScript needed."""
+SPARK_COLOURS = {"up": "#117733", "down": "#CC6677", "flat": "#6b7585", "none": "#6b7585"}
+
+
+def sparkline(values: Sequence[int], trend: str = "", width: int = 120, height: int = 28) -> str:
+    """A tiny inline SVG trend (area + line), no JavaScript needed, coloured by `trend`
+    (a trend_class: up, down, flat or none), the change it sits beside."""
     if not values:
         return ""
     high = float(max(values))
@@ -82,11 +86,12 @@ def sparkline(values: Sequence[int], width: int = 120, height: int = 28) -> str:
     ]
     line = " ".join(f"{x},{y}" for x, y in points)
     area = f"0,{height} {line} {points[-1][0]},{height}"
-    rising = values[-1] >= values[0]
-    colour = "#117733" if rising else "#CC6677"
+    if trend not in SPARK_COLOURS:
+        trend = "up" if values[-1] > values[0] else "down" if values[-1] < values[0] else "flat"
+    colour = SPARK_COLOURS[trend]
     total = f"{sum(values):,}"
     return (
-        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'<svg class="spark {trend}" data-trend="{trend}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-label="weekly downloads, last {len(values)} weeks: {total} in all">'
         f'<polygon points="{area}" fill="{colour}" fill-opacity="0.12"/>'
         f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.6" '

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from generator import config_settings, stats
+from generator import config_rules, stats
 from generator.site import pages
 
 
@@ -29,11 +28,21 @@ class Context:
     today: dt.date
     built_on: str
     repository_url: str = ""  # the setting; empty: the GitHub Actions job's repository, if any
+    coverage: stats.Coverage = field(default_factory=stats.Coverage)  # every package's dates
+
+    @property
+    def as_of(self) -> str | None:
+        """The site's one "as of" date: the newest date of any package."""
+        return self.coverage.as_of
 
 
 @dataclass(frozen=True)
 class PackageResult:
-    """What the cross-package pages need to know about one package."""
+    """What the cross-package pages need to know about one package.
+
+    `last_day`, `last_week`, `last_month`, `changes` and `trend` are for the windows
+    ending on the site's as-of date (the home totals, the top list); `recent` is
+    pypistats.org's, ending on the package's own last date (the JSON API)."""
 
     name: str
     normalized: str
@@ -46,6 +55,8 @@ class PackageResult:
     last_date: str | None = None
     changes: dict[str, stats.Change] = field(default_factory=dict)
     trend: list[int] = field(default_factory=list)
+    recent: dict[str, int] = field(default_factory=dict)
+    stale: bool = False  # its data ends before the site's as-of date
     error: tuple[str, int, str] | None = None  # a CorruptFileError's (path, line, reason)
 
 
@@ -59,9 +70,8 @@ def env() -> jinja2.Environment:
     return _ENV
 
 
-def common(
-    ctx: Context, root: str, active: str = "", data_through: str | None = None
-) -> dict[str, Any]:
+def common(ctx: Context, root: str, active: str = "") -> dict[str, Any]:
+    """The variables of every page; the footer's "Data through" is the site's as-of date."""
     return {
         "root": root,
         "assets": ctx.assets,
@@ -70,10 +80,11 @@ def common(
         "has_costs": ctx.has_costs,
         "built_on": ctx.built_on,
         "active": active,
-        "data_through": data_through,
+        "data_through": ctx.as_of,
+        "as_of": ctx.as_of,
         "base_href": None,
         "canonical": None,
-        "repository_url": config_settings.repository_url(ctx.repository_url, os.environ),
+        "repository_url": config_rules.repository_url(ctx.repository_url, os.environ),
     }
 
 
@@ -82,7 +93,3 @@ def render(ctx: Context, template: str, path: str, variables: dict[str, Any]) ->
     target = ctx.out_dir / path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(env().get_template(template).render(**variables), encoding="utf-8")
-
-
-def _latest(results: Iterable[PackageResult]) -> str | None:
-    return max((r.last_date for r in results if r.last_date), default=None)

@@ -1,14 +1,7 @@
-/* PyPI download stats: charts, range buttons, unit toggles, ranking and search.
+/* PyPI download stats: ranking, search and badge snippets (the charts: charts-page.js).
    No dependencies beyond the Vega bundle served with the site; no network beyond the site. */
 (function () {
   "use strict";
-  var DAY = 86400000;
-
-  function localMs(iso) {
-    var p = iso.split("-");
-    return new Date(+p[0], +p[1] - 1, +p[2]).getTime();
-  }
-
   function forEach(list, fn) {
     Array.prototype.forEach.call(list, fn);
   }
@@ -16,126 +9,6 @@
   function press(buttons, active) {
     forEach(buttons, function (b) {
       b.setAttribute("aria-pressed", b === active ? "true" : "false");
-    });
-  }
-
-  // ------------------------------------------------------------ charts
-
-  // Vega-Lite reads "." in a field name as nested access: "3.10" must be written "3\.10".
-  function escField(name) {
-    return name.replace(/\\/g, "\\\\").replace(/\./g, "\\.").replace(/\[/g, "\\[").replace(/\]/g, "\\]");
-  }
-
-  function fill(node, values) {
-    if (Array.isArray(node)) {
-      if (node.length === 1) {
-        var only = node[0];
-        if (only === "__DOMAIN__") return values.domain.slice();
-        if (only === "__RANGE__") return values.range.slice();
-        if (only && typeof only === "object" && only.field === "__TOOLTIP__") return values.tooltip;
-      }
-      return node.map(function (x) { return fill(x, values); });
-    }
-    if (node && typeof node === "object") {
-      var out = {};
-      Object.keys(node).forEach(function (k) { out[k] = fill(node[k], values); });
-      return out;
-    }
-    return node === "__URL__" ? values.url : node;
-  }
-
-  function buildSpec(el, range) {
-    var lib = window.PYPISTATS_CHARTS;
-    var pct = el.getAttribute("data-mode") === "pct";
-    var base = el.getAttribute("data-chart");
-    var name = pct && lib.templates[base + "_pct"] ? base + "_pct" : base;
-    var cats = JSON.parse(el.getAttribute("data-cats") || "[]");
-    var colors = JSON.parse(el.getAttribute("data-colors") || "[]");
-    var tooltip = [{ field: "date", type: "temporal", format: "%a %Y-%m-%d", title: "Date" }].concat(
-      cats.map(function (c) {
-        return { field: escField(c), type: "quantitative", title: c, format: pct ? ".1%" : "," };
-      })
-    );
-    var spec = fill(lib.templates[name], {
-      url: el.getAttribute("data-url"), domain: cats, range: colors, tooltip: tooltip
-    });
-    var gaps = JSON.parse(el.getAttribute("data-gaps") || "[]");
-    if (gaps.length) {
-      spec.datasets = spec.datasets || {};
-      spec.datasets.gaps = gaps.map(function (g) {
-        return { start: localMs(g[0]), end: localMs(g[1]) + DAY, label: g[0] === g[1] ? g[0] : g[0] + " – " + g[1] };
-      });
-    } else if (spec.layer) {  // no gaps: drop the empty layer rather than draw nothing
-      spec.layer = spec.layer.filter(function (l) { return !(l.data && l.data.name === "gaps"); });
-    }
-    // A bottom legend is one row and does not wrap: on a narrow card, lay it out in columns.
-    var labels = cats.length ? cats : ["With mirrors", "Without mirrors", "7-day average", "28-day average"];
-    var longest = Math.max.apply(null, labels.map(function (c) { return String(c).length; }));
-    var columns = Math.max(1, Math.floor((el.clientWidth || 600) / (30 + 6.5 * longest)));
-    if (columns < labels.length && spec.config && spec.config.legend) {
-      spec.config.legend = Object.assign({}, spec.config.legend, { columns: columns });
-    }
-    spec.params.forEach(function (p) {
-      if (p.name === "cutoff") p.value = range.cutoff;
-      if (p.name === "lastdate") p.value = range.last;
-      if (p.name === "cats") p.value = cats;
-    });
-    return spec;
-  }
-
-  function draw(el, range) {
-    if (el._view) { el._view.finalize(); el._view = null; }
-    el.innerHTML = "";
-    el.setAttribute("aria-busy", "true");
-    return window.vegaEmbed(el, buildSpec(el, range), {
-      renderer: "svg", actions: false, tooltip: { theme: "custom" }
-    }).then(function (result) {
-      el._view = result.view;
-      el.removeAttribute("aria-busy");
-      el.setAttribute("data-drawn", String(+(el.getAttribute("data-drawn") || 0) + 1));
-    }).catch(function (err) {
-      el.removeAttribute("aria-busy");
-      el.classList.add("chart-error");
-      el.textContent = "This chart could not be drawn (" + err.message + "). The CSV link above has the data.";
-      if (window.console) console.error(err);
-    });
-  }
-
-  function initCharts() {
-    var group = document.querySelector("[data-range-group]");
-    var charts = document.querySelectorAll(".chart[data-chart]");
-    if (!group || !charts.length || !window.vegaEmbed || !window.PYPISTATS_CHARTS) return;
-    var last = localMs(group.getAttribute("data-last"));
-    var first = localMs(group.getAttribute("data-first"));
-    var buttons = group.querySelectorAll("[data-range]");
-    var range = { cutoff: 0, last: last };
-
-    function setRange(button) {
-      var key = button.getAttribute("data-range");
-      // The range starts no earlier than the history, so "left half" means what is drawn.
-      var start = key === "all" ? first : last - (parseInt(key, 10) - 1) * DAY;
-      range = { cutoff: Math.max(first, start), last: last };
-      press(buttons, button);
-    }
-    forEach(buttons, function (b) {
-      if (b.getAttribute("aria-pressed") === "true") setRange(b);
-      b.addEventListener("click", function () {
-        setRange(b);
-        forEach(charts, function (el) { draw(el, range); });
-      });
-    });
-    forEach(charts, function (el) {
-      draw(el, range);
-      var card = el.closest(".chart-card");
-      var toggles = card ? card.querySelectorAll("[data-mode]") : [];
-      forEach(toggles, function (t) {
-        if (t === el) return;
-        t.addEventListener("click", function () {
-          el.setAttribute("data-mode", t.getAttribute("data-mode"));
-          press(card.querySelectorAll("button[data-mode]"), t);
-          draw(el, range);
-        });
-      });
     });
   }
 
@@ -182,10 +55,51 @@
     return text.trim().toLowerCase().replace(/[-_.\s]+/g, "-");
   }
 
+  // What a package is found by: its names, its note and its group's heading.
+  function searchText(li) {
+    var note = li.querySelector(".pkg-note");
+    var group = li.closest("[data-group]");
+    var heading = group && group.querySelector("h2");
+    var groupName = heading ? heading.firstChild && heading.firstChild.textContent : "";
+    return normalize([li.getAttribute("data-name"), note ? note.textContent : "", groupName || ""].join(" "));
+  }
+
+  function element(tag, attrs, text) {
+    var el = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { el.setAttribute(k, attrs[k]); });
+    if (text) el.textContent = text;
+    return el;
+  }
+
+  // Nothing found: say how the package gets tracked. With the repository's address (the
+  // footer's [data-repository-url]) link to editing packages.yaml and to a pre-filled
+  // issue; without it, the command to run in one's own copy.
+  function explainEmpty(empty, query) {
+    var link = document.querySelector("[data-repository-url]");
+    var repo = link ? link.getAttribute("data-repository-url").replace(/\/+$/, "") : "";
+    empty.textContent = "";
+    empty.appendChild(element("strong", {}, "No tracked package matches \u201c" + query + "\u201d."));
+    if (repo) {
+      empty.appendChild(document.createTextNode(
+        " This site tracks the packages listed in the repository\u2019s packages.yaml: add it there, or ask for it."));
+      var actions = element("span", { "class": "add-actions" });
+      actions.appendChild(element("a", { "class": "button", href: repo + "/edit/main/packages.yaml", "data-add-edit": "" }, "Edit packages.yaml"));
+      var issue = repo + "/issues/new?title=" + encodeURIComponent("Track " + query).replace(/%20/g, "+") +
+        "&body=" + encodeURIComponent("Please track https://pypi.org/project/" + normalize(query) + "/");
+      actions.appendChild(element("a", { "class": "button secondary", href: issue, "data-add-issue": "" }, "Ask for it in an issue"));
+      empty.appendChild(actions);
+    } else {
+      empty.appendChild(document.createTextNode(" To track it, run "));
+      empty.appendChild(element("code", { "data-add-command": "" }, "python -m generator add " + normalize(query)));
+      empty.appendChild(document.createTextNode(" in your copy of this site\u2019s repository, then build again."));
+    }
+  }
+
   function initSearch() {
     var input = document.querySelector("[data-search]");
     if (!input) return;
     var items = document.querySelectorAll("li.pkg[data-name]");
+    var texts = Array.prototype.map.call(items, searchText);
     var groups = document.querySelectorAll("[data-group]");
     var status = document.querySelector("[data-search-status]");
     var empty = document.querySelector("[data-search-empty]");
@@ -193,8 +107,8 @@
     function apply() {
       var q = normalize(input.value);
       var shown = 0;
-      forEach(items, function (li) {
-        var hit = !q || normalize(li.getAttribute("data-name")).indexOf(q) !== -1;
+      forEach(items, function (li, i) {
+        var hit = !q || texts[i].indexOf(q) !== -1;
         li.hidden = !hit;
         if (hit) shown += 1;
       });
@@ -202,7 +116,10 @@
         g.hidden = !g.querySelector("li.pkg:not([hidden])");
       });
       if (status) status.textContent = q ? shown + " of " + items.length + " packages" : "";
-      if (empty) empty.hidden = shown !== 0;
+      if (empty) {
+        empty.hidden = shown !== 0;
+        if (shown === 0) explainEmpty(empty, input.value.trim());
+      }
     }
     input.addEventListener("input", apply);
     input.addEventListener("keydown", function (e) {
@@ -216,14 +133,57 @@
 
   // ------------------------------------------------------------ badge snippets
 
+  function copyText(text, field) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () { return copyBySelection(field); });
+    }
+    return copyBySelection(field);
+  }
+
+  function copyBySelection(field) {
+    return new Promise(function (resolve, reject) {
+      field.focus();
+      field.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      if (ok) resolve(); else reject(new Error("copy refused"));
+    });
+  }
+
+  // A live region reads a change: empty it first, so the same words are read again.
+  function announce(status, text) {
+    if (!status) return;
+    status.textContent = "";
+    setTimeout(function () { status.textContent = text; }, 30);
+  }
+
   function initSnippets() {
+    var status = document.querySelector("[data-copy-status]");
     forEach(document.querySelectorAll(".badge-row textarea"), function (t) {
       t.addEventListener("focus", function () { t.select(); });
+    });
+    forEach(document.querySelectorAll("button[data-copy]"), function (button) {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      if (!field) return;
+      button.addEventListener("click", function () {
+        copyText(field.value, field).then(function () {
+          button.textContent = "Copied";
+          button.setAttribute("data-copied", "");
+          announce(status, "Copied the " + field.getAttribute("data-snippet") + " snippet.");
+          setTimeout(function () {
+            button.textContent = "Copy";
+            button.removeAttribute("data-copied");
+          }, 2000);
+        }, function () {
+          field.focus();
+          field.select();
+          announce(status, "Copying is not allowed here: the snippet is selected, press Ctrl+C or \u2318C.");
+        });
+      });
     });
   }
 
   function init() {
-    initCharts();
     initTop();
     initSearch();
     initSnippets();
