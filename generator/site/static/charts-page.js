@@ -523,6 +523,24 @@
     });
     spec.config.axisY = Object.assign({}, spec.config.axisY, { gridColor: grid });
     spec.config.legend = Object.assign({}, spec.config.legend, { labelColor: legend });
+    // The palette's darkest colour (the main series) would vanish on a dark card.
+    var strong = v("--chart-strong");
+    if (strong && strong.toLowerCase() !== "#332288") recolour(spec, "#332288", strong);
+  }
+
+  function recolour(node, from, to) {
+    if (Array.isArray(node)) {
+      node.forEach(function (x, i) {
+        if (typeof x === "string" && x.toUpperCase() === from.toUpperCase()) node[i] = to;
+        else recolour(x, from, to);
+      });
+    } else if (node && typeof node === "object") {
+      Object.keys(node).forEach(function (k) {
+        var x = node[k];
+        if (typeof x === "string" && x.toUpperCase() === from.toUpperCase()) node[k] = to;
+        else if (k !== "datasets") recolour(x, from, to);
+      });
+    }
   }
 
   // ------------------------------------------------------------ drawing and text alternatives
