@@ -26,7 +26,8 @@ from generator.config_rules import (
 from generator.config_rules import repository_url as repository_url
 from generator.names import quoted
 
-SOURCES = ("auto", "pypistats", "bigquery")
+SOURCES = ("auto", "pypistats", "bigquery", "clickhouse")
+EXTRAS_SOURCES = ("clickhouse", "none")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,16 @@ ONE_OF_SOURCES = Rule(
     ", ".join(f"`{source}`" for source in SOURCES[:-1]) + f" or `{SOURCES[-1]}`",
     lambda value: value in SOURCES,
     "`{key}` must be one of " + ", ".join(SOURCES),
+)
+ONE_OF_EXTRAS = Rule(
+    "`clickhouse` or `none`",
+    lambda value: value in EXTRAS_SOURCES,
+    "`{key}` must be `clickhouse` or `none`",
+)
+CLICKHOUSE_USER = Rule(
+    "",
+    lambda value: re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value, re.ASCII) is not None,
+    "`{key}` must be a ClickHouse user name such as `demo` (letters, digits, `_`, `.`, `-`)",
 )
 HTTP_URL = Rule(
     "URL starting with `http://` or `https://`",
@@ -119,15 +130,42 @@ class Settings:
         metadata=_about(
             "where `fetch` gets daily counts. `auto` picks BigQuery when Google credentials "
             "are configured (`GOOGLE_APPLICATION_CREDENTIALS` or `BIGQUERY_API_ENDPOINT` is "
-            "set), otherwise pypistats.org",
+            "set), otherwise pypistats.org (with `extras_source` beside it); `clickhouse` "
+            "takes every kind from ClickHouse's public dataset",
             ONE_OF_SOURCES,
+        ),
+    )
+    extras_source: str = field(
+        default="clickhouse",
+        metadata=_about(
+            "with pypistats.org as the source: where versions, countries and installers "
+            "come from each night, and the older history of a newly added package. `none` "
+            "keeps to pypistats.org alone",
+            ONE_OF_EXTRAS,
+        ),
+    )
+    clickhouse_url: str = field(
+        default="https://sql-clickhouse.clickhouse.com",
+        metadata=_about(
+            "ClickHouse: the HTTP(S) address of the public PyPI dataset's service (the one "
+            "ClickPy uses)",
+            HTTP_URL,
+            PLAIN_URL,
+        ),
+    )
+    clickhouse_user: str = field(
+        default="demo",
+        metadata=_about(
+            "ClickHouse: the user the queries run as; `demo` is the public read-only user, "
+            "with an empty password",
+            CLICKHOUSE_USER,
         ),
     )
     refetch_days: int = field(
         default=2,
         metadata=_about(
-            "BigQuery: re-query the last N complete UTC days each night, so rows that arrive "
-            "late replace the stored days (`--days` overrides it)",
+            "BigQuery and ClickHouse: re-query the last N complete UTC days each night, so "
+            "rows that arrive late replace the stored days (`--days` overrides it)",
             POSITIVE,
             at_most(3650),
         ),
@@ -194,8 +232,8 @@ class Settings:
     top_k: int = field(
         default=10,
         metadata=_about(
-            "BigQuery: keep the K largest versions, countries and installers of each day; "
-            "the rest are summed into `other`",
+            "BigQuery and ClickHouse: keep the K largest versions, countries and installers "
+            "of each day; the rest are summed into `other`",
             POSITIVE,
             at_most(10_000),
         ),
@@ -203,8 +241,8 @@ class Settings:
     backfill_since: dt.date = field(
         default=dt.date(2016, 1, 1),
         metadata=_about(
-            "BigQuery: the first day of history fetched for a package that has none yet "
-            "(`backfill --since` overrides it)"
+            "BigQuery and ClickHouse: the first day of history fetched for a package that "
+            "has none yet (`backfill --since` overrides it)"
         ),
     )
 

@@ -26,3 +26,8 @@ def is_date(text: str) -> bool:
 def last_complete_day(today: dt.date | None = None) -> dt.date:
     """Yesterday in UTC: PyPI's counts for today are still filling."""
     return (today or utc_today()) - dt.timedelta(days=1)
+
+
+def days_in(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every day from `first` to `last`, both included ([] when last is before first)."""
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]

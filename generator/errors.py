@@ -69,6 +69,10 @@ class SourceError(GeneratorError):
     """A package could not be fetched from its source."""
 
 
+class BodyTooLarge(SourceError):
+    """An answer larger than the cap on one answer; nothing of it was used."""
+
+
 class BigQueryError(SourceError):
     """BigQuery answered with an error; nothing was written for this query."""
 

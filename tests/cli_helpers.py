@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+PYPISTATS_ONLY = "extras_source: none\n"
+"""The setting that keeps a test's runs to pypistats.org (no ClickHouse beside it)."""
 
 
 def run_cli(

@@ -134,8 +134,11 @@ def write_history(
 def write_config(
     path: Path, packages: list[tuple[str, str | None]], settings: dict[str, str] | None = None
 ) -> Path:
-    """A packages.yaml listing `packages` ((name, group) pairs) with optional settings."""
-    lines = [f"{key}: {value!r}" for key, value in (settings or {}).items()]
+    """A packages.yaml listing `packages` ((name, group) pairs) with optional settings.
+
+    Runs keep to pypistats.org (`extras_source: none`) unless `settings` say otherwise."""
+    chosen = {"extras_source": "none", **(settings or {})}
+    lines = [f"{key}: {value!r}" for key, value in chosen.items()]
     lines.append("packages:")
     for name, group in packages:
         lines.append(f"  - name: {name}")

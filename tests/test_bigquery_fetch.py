@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import gzip
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -21,17 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from generator import store
 from generator.model import ALL_KINDS
 from generator.store import runlog
 from tests.cli_helpers import run_cli, snapshot
+from tests.linehaul import MIRRORS, SYSTEMS, event_rows, log_rows, ua_details
 from tests.servers.bigquery_standin import BigQueryStandIn
 
-LINEHAUL = "pypi-linehaul-cloud-function"
-MIRRORS = {"bandersnatch", "z3c.pypimirror", "Artifactory", "devpi"}
-SYSTEMS = {"Windows", "Linux", "Darwin"}
 PACKAGES = ["cfn-flip", "django_crum", "enum34", "threadpoolctl"]  # as written in packages.yaml
 TODAY = dt.datetime.now(dt.UTC).date()
 END = TODAY - dt.timedelta(days=1)  # the last complete day, what fetch queries up to
@@ -43,72 +38,10 @@ TOP_K = 2
 # ---------------------------------------------------------------- the raw table
 
 
-class _StringsLoader(yaml.SafeLoader):
-    """SafeLoader that keeps numbers such as `python: 3.10` as the strings Linehaul wrote."""
-
-
-_StringsLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag.endswith(("null", "bool", "str"))]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StringsLoader.add_multi_constructor(
-    "tag:yaml.org,2002:python/name:", lambda loader, suffix, node: f"<exception {suffix}>"
-)
-
-
-def _load_yaml(path: Path) -> Any:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_StringsLoader)
-
-
 def _at(day: dt.date, seconds: int) -> str:
     return (
         dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) + dt.timedelta(seconds=seconds)
     ).isoformat()
-
-
-def _log_rows(realdata: Path) -> list[dict[str, Any]]:
-    """Rows parsed from Linehaul's real Fastly log fixture (pip's JSON user agents)."""
-    rows = []
-    for log in (realdata / LINEHAUL / "fixtures").glob("downloads-*.log.gz"):
-        for line in gzip.decompress(log.read_bytes()).decode("utf-8").splitlines():
-            fields = line.split("|")
-            if fields[0] != "download" or fields[9] == "(null)":
-                continue  # Linehaul ignores a (null) user agent
-            ua = fields[9]
-            details = json.loads(ua[ua.index("{") :]) if "{" in ua else None
-            rows.append(
-                {
-                    "country_code": fields[2] or None,
-                    "url": fields[3],
-                    "tls_protocol": fields[4],
-                    "tls_cipher": fields[5],
-                    "project": fields[6],
-                    "file": {
-                        "filename": fields[3].rsplit("/", 1)[-1],
-                        "project": fields[6],
-                        "version": fields[7],
-                        "type": fields[8],
-                    },
-                    "details": details,
-                }
-            )
-    return rows
-
-
-def _event_rows(realdata: Path) -> list[dict[str, Any]]:
-    """Linehaul's expected parsed rows (download.yml), the ones that are rows at all."""
-    events = _load_yaml(realdata / LINEHAUL / "tests/unit/events/fixtures/download.yml")
-    return [copy.deepcopy(e["result"]) for e in events if isinstance(e["result"], dict)]
-
-
-def _ua_details(realdata: Path) -> list[dict[str, Any]]:
-    """Every `details` Linehaul's user-agent fixtures expect (pip, uv, poetry, mirrors...)."""
-    found = []
-    for path in sorted((realdata / LINEHAUL / "tests/unit/ua/fixtures").glob("*.yml")):
-        for case in _load_yaml(path) or []:
-            if isinstance(case.get("result"), dict):
-                found.append(case["result"])
-    return found
 
 
 def _generated_rows() -> list[dict[str, Any]]:
@@ -141,9 +74,9 @@ def _generated_rows() -> list[dict[str, Any]]:
 
 def raw_rows(realdata: Path, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
     """The raw table: real rows spread over first..last, plus rows just outside it."""
-    rows = _log_rows(realdata) + _event_rows(realdata) + _generated_rows()
+    rows = log_rows(realdata) + event_rows(realdata) + _generated_rows()
     targets = ["cfn-flip", "django-crum", "threadpoolctl"]
-    for i, details in enumerate(_ua_details(realdata)):
+    for i, details in enumerate(ua_details(realdata)):
         project = targets[i % len(targets)]
         rows.append(
             {

@@ -212,7 +212,7 @@ def test_an_impossible_unquoted_date_as_a_package_name_is_a_problem_not_a_traceb
         ("requests_per_minute: 2.5\n", "1: `requests_per_minute` must be an integer"),
         ("bigquery_project: [a]\n", "1: `bigquery_project` must be a string or empty"),
         ("source: 1\n", "1: `source` must be a string"),
-        ("source: BigQuery\n", "1: `source` must be one of auto, pypistats, bigquery"),
+        ("source: BigQuery\n", "1: `source` must be one of auto, pypistats, bigquery, clickhouse"),
         ("site_title: {a: b}\n", "1: `site_title` must be a string"),
     ],
 )

@@ -27,6 +27,7 @@ from generator.pipeline.outcome import Outcome
 from generator.pipeline.select import CREDENTIAL_VARIABLES, resolve_source
 from generator.sources.ratelimit import RateLimiter
 from generator.sources.retry import RetryPolicy
+from tests.cli_helpers import PYPISTATS_ONLY
 from tests.servers.pypistats_replay import ReplayServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,7 +44,7 @@ FAST_POLICY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_retry
 def write_config(directory: Path, names: Sequence[str]) -> Path:
     path = directory / "packages.yaml"
     items = "".join(f"  - name: {name}\n" for name in names)
-    path.write_text(f"# test config\npackages:\n{items}", encoding="utf-8")
+    path.write_text(f"# test config\n{PYPISTATS_ONLY}packages:\n{items}", encoding="utf-8")
     return path
 
 
@@ -322,7 +323,8 @@ def test_package_option_fetches_only_that_package(run: Run) -> None:
     run.packages("purl2src", "vulnq", "binarysniffer")
     code, _, _ = run("--package", "VulnQ")
     assert code == 0
-    assert sorted(p.name for p in run.data_dir.iterdir()) == ["vulnq"]
+    assert sorted(p.name for p in run.data_dir.iterdir()) == ["_meta", "vulnq"]
+    assert [p.name for p in (run.data_dir / "_meta" / "provenance").iterdir()] == ["vulnq.csv"]
     assert {r.path.split("/")[3] for r in run.server.requests} == {"vulnq"}
 
 

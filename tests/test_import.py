@@ -8,7 +8,7 @@ import pytest
 
 from generator.sources.files import guess_kind, parse_import
 from generator.store import read_series
-from tests.cli_helpers import run_cli, snapshot
+from tests.cli_helpers import PYPISTATS_ONLY, run_cli, snapshot
 
 SNAPSHOTS = ("2025-11-15", "2026-05-15", "2026-08-22")
 ENDPOINTS = ("overall", "python_minor", "system")
@@ -199,7 +199,7 @@ def test_data_dir_that_is_a_file_is_a_usage_error(realdata, tmp_path):
     not_a_dir.write_text("oops")
     system = realdata / "semclone-status/extracted/2026-08-22/purl2src/system.json"
     config = tmp_path / "packages.yaml"
-    config.write_text("packages:\n  - name: purl2src\n")
+    config.write_text(PYPISTATS_ONLY + "packages:\n  - name: purl2src\n")
     for args in (
         ("import", "purl2src", system),
         ("build", "--config", config, "--out", tmp_path / "site"),

@@ -22,7 +22,9 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.servers.clickhouse_standin import ClickHouseStandIn
 from tests.servers.pypistats_replay import ReplayServer
+from tests.test_clickhouse_update import rows_for
 
 REPO = Path(__file__).resolve().parent.parent
 NIGHTLY = REPO / ".github" / "workflows" / "nightly.yml"
@@ -186,6 +188,7 @@ class Rig:
     env: dict[str, str]
     server: ReplayServer
     workflow: dict[str, Any]
+    clickhouse: ClickHouseStandIn
     runs: int = 0
 
     def checkout(self) -> Path:
@@ -265,11 +268,16 @@ def rig(tmp_path: Path, realdata: Path) -> Any:
     git(tmp_path, "clone", "-q", "--bare", str(source), str(remote), env=env)
 
     workflow = yaml.safe_load(NIGHTLY.read_text(encoding="utf-8"))
-    assert "PYPISTATS_API_URL" in workflow["jobs"][JOB]["env"]
-    with ReplayServer(realdata, snapshot="2026-05-15") as server:
-        # The one setting the rehearsal changes: the API URL, as a mirror's would be set.
+    assert {"PYPISTATS_API_URL", "CLICKHOUSE_URL"} <= set(workflow["jobs"][JOB]["env"])
+    with (
+        ReplayServer(realdata, snapshot="2026-05-15") as server,
+        ClickHouseStandIn(max_result_rows=15_000) as clickhouse,
+    ):
+        clickhouse.insert(row for name in PACKAGES for row in rows_for(name))
+        # The settings the rehearsal changes: the services' addresses, as a mirror's would be.
         workflow["jobs"][JOB]["env"]["PYPISTATS_API_URL"] = server.url
-        yield Rig(tmp_path, remote, {**env, **author}, server, workflow)
+        workflow["jobs"][JOB]["env"]["CLICKHOUSE_URL"] = clickhouse.url
+        yield Rig(tmp_path, remote, {**env, **author}, server, workflow, clickhouse)
 
 
 # ---------------------------------------------------------------- the rehearsals
@@ -297,6 +305,14 @@ def test_first_run_commits_data_and_builds_the_site_second_run_commits_nothing(r
     overall = git(rig.remote, "show", "main:data/purl2src/overall.csv", env=rig.env)
     assert overall.startswith("date,category,downloads\n")
     assert "2026-05-14," in overall  # the last day of the recorded window
+    # ClickHouse, the extras source: versions, countries, installers and the older history
+    # of the two new packages, with where each range of days came from.
+    for package in PACKAGES:
+        assert f"data/{package}/version.csv" in changed
+        assert f"data/_meta/provenance/{package}.csv" in changed
+    assert "2024-03-01," in overall, "history from before pypistats.org's 180 days"
+    assert "data/_meta/clickhouse-runs.csv" in changed
+    assert "ClickHouse" in first.log()
 
     # The site was built from it, and is not committed.
     index = (workspace / "site" / "index.html").read_text(encoding="utf-8")
@@ -315,7 +331,9 @@ def test_first_run_commits_data_and_builds_the_site_second_run_commits_nothing(r
     after_first = rig.head()
     second = rig.run(rig.checkout())
     assert second.failed_step is None, second.log()
-    assert "nothing to commit" in second.log()
+    assert "nothing to commit" in second.log(), git(
+        rig.remote, "show", "--stat", "--format=", "main", env=rig.env
+    )
     assert rig.head() == after_first
 
 
@@ -359,7 +377,9 @@ def test_a_failed_package_turns_the_run_red_but_the_rest_is_committed_and_built(
     assert "vulnq" in run.log()
     changed = git(rig.remote, "show", "--name-only", "--format=", "main", env=rig.env).split()
     assert "data/purl2src/overall.csv" in changed
-    assert not any(name.startswith("data/vulnq/") for name in changed)
+    # vulnq failed at pypistats.org: nothing of it is stored, not even ClickHouse's part,
+    # so no day of it mixes two sources; it is backfilled the first night it succeeds.
+    assert not any("vulnq" in name for name in changed), changed
     assert (workspace / "site" / "index.html").is_file()
 
 
@@ -368,9 +388,12 @@ def test_a_manual_run_for_one_package_fetches_only_that_package(rig: Rig) -> Non
     run = rig.run(workspace, packages="vulnq", source="pypistats", days="3")
     assert run.failed_step is None, run.log()
     changed = git(rig.remote, "show", "--name-only", "--format=", "main", env=rig.env).split()
-    assert changed and all(name.startswith("data/vulnq/") for name in changed)
+    vulnq = ("data/vulnq/", "data/_meta/provenance/vulnq.csv", "data/_meta/clickhouse-runs.csv")
+    assert changed and all(name.startswith(vulnq) for name in changed), changed
     requested = {r.path.rsplit("/", 2)[-2] for r in rig.server.requests}
     assert requested == {"vulnq"}
+    asked = {r.params.get("packages") for r in rig.clickhouse.requests} - {None}
+    assert asked == {"['vulnq']"}, "ClickHouse too was asked about vulnq alone"
 
 
 WIF = "secrets.GCP_WORKLOAD_IDENTITY_PROVIDER != ''"

@@ -14,9 +14,10 @@ import pytest
 from generator import derive, store
 from generator.config import load_config
 from generator.errors import CorruptFileError, UsageError
+from generator.model import EXTRA_KINDS
 from generator.site import charts
 from generator.site.build import build_site
-from generator.store import runlog
+from generator.store import clickhouse_log, provenance, runlog
 from tests import synthetic
 from tests.cli_helpers import run_cli
 from tests.servers.static_site import serve
@@ -85,8 +86,39 @@ def make_inputs(root: Path, sample: bool = False, runs: bool = False) -> tuple[P
                 5 * 2**30,
             ),
         )
+        add_clickhouse(data)
     config = synthetic.write_config(root / "packages.yaml", PACKAGES, {"site_title": "Test stats"})
     return config, data
+
+
+def add_clickhouse(data: Path) -> None:
+    """A ClickHouse run that found the dataset behind, and extras-pkg's provenance: its
+    older days from ClickHouse, its last 181 days from pypistats.org, extras from BigQuery."""
+    clickhouse_log.append(
+        data,
+        clickhouse_log.ClickHouseRun(
+            "2026-11-21T03:20:00Z",
+            "fetch",
+            ("extras-pkg",),
+            "2026-11-14",
+            "2026-11-20",
+            "2026-11-18",
+            3,
+            1_234_567,
+            2**30,
+        ),
+    )
+    first, split = END - dt.timedelta(days=299), END - dt.timedelta(days=180)
+    spans = [
+        span
+        for kind in ("overall", "python_major", "python_minor", "system")
+        for span in (
+            provenance.Span(kind, first, split - dt.timedelta(days=1), "clickhouse"),
+            provenance.Span(kind, split, END, "pypistats"),
+        )
+    ]
+    spans += [provenance.Span(k, first, END, "bigquery") for k in EXTRA_KINDS]
+    provenance.write(data, "extras-pkg", spans)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import json
 import logging
 
 from generator.progress import LineClearingHandler, progress
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import PYPISTATS_ONLY, run_cli
 from tests.servers.pypistats_replay import ReplayServer
 
 NO_CREDENTIALS = {"GOOGLE_APPLICATION_CREDENTIALS": "", "BIGQUERY_API_ENDPOINT": ""}
@@ -15,7 +15,9 @@ NO_CREDENTIALS = {"GOOGLE_APPLICATION_CREDENTIALS": "", "BIGQUERY_API_ENDPOINT":
 
 def test_update_fetches_then_builds_and_a_failed_package_still_leaves_a_site(realdata, tmp_path):
     config = tmp_path / "packages.yaml"
-    config.write_text("packages:\n  - name: purl2src\n  - name: vulnq\n  - name: no-such-pkg\n")
+    config.write_text(
+        PYPISTATS_ONLY + "packages:\n  - name: purl2src\n  - name: vulnq\n  - name: no-such-pkg\n"
+    )
     with ReplayServer(realdata, snapshot="2026-08-22") as server:
         result = run_cli(
             "update",
@@ -86,7 +88,7 @@ def test_help_lists_every_command_and_each_command_explains_itself():
 
 def test_an_unwritable_output_path_is_reported_without_a_traceback(tmp_path):
     config = tmp_path / "packages.yaml"
-    config.write_text("packages:\n  - name: purl2src\n")
+    config.write_text(PYPISTATS_ONLY + "packages:\n  - name: purl2src\n")
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     result = run_cli(

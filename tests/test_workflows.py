@@ -301,7 +301,13 @@ def test_nightly_runs_off_the_hour_and_by_hand_with_inputs() -> None:
     assert hour.isdigit()
     inputs = on["workflow_dispatch"]["inputs"]
     assert set(inputs) == {"days", "packages", "source", "backfill_since"}
-    assert inputs["source"]["options"] == ["packages.yaml", "auto", "pypistats", "bigquery"]
+    assert inputs["source"]["options"] == [
+        "packages.yaml",
+        "auto",
+        "pypistats",
+        "bigquery",
+        "clickhouse",
+    ]
     assert inputs["source"]["default"] == "packages.yaml"
     assert all(not spec.get("required", False) for spec in inputs.values())
 

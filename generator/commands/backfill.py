@@ -1,6 +1,6 @@
-"""`backfill`: history since a date from BigQuery, in chunks that each stay under the byte cap.
+"""`backfill`: history since a date, from ClickHouse (free) or BigQuery when configured.
 
-    python -m generator backfill [--since 2016-01-01] [--package NAME ...]
+    python -m generator backfill [--since 2016-01-01] [--package NAME ...] [--source S]
 
 Without --package it backfills the tracked packages that have no history yet (and any
 whose earlier backfill did not finish). See generator.pipeline.backfill for how.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from generator.commands.fetch import add_max_bytes_argument
+from generator.commands.fetch import add_clickhouse_argument, add_max_bytes_argument
 from generator.config import describe_default, load_config
 from generator.pipeline.backfill import BackfillRequest, run_backfill
 
@@ -30,6 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="backfill this package even if it has history (repeatable; "
         "default: every tracked package that has no history yet)",
     )
+    parser.add_argument(
+        "--source",
+        choices=("bigquery", "clickhouse"),
+        help="where the history comes from (default: BigQuery when Google credentials are "
+        "configured or `source: bigquery` is set, else ClickHouse's free public dataset)",
+    )
+    add_clickhouse_argument(parser)
     add_max_bytes_argument(parser)
 
 
@@ -38,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         packages=tuple(args.package or ()),
         since=args.since,
         max_bytes_billed=args.max_bytes_billed,
+        source=args.source,
+        clickhouse_url=args.clickhouse_url,
     )
     outcome = run_backfill(load_config(args.config), args.data_dir, request)
     if outcome.report:

@@ -40,9 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source",
         choices=SOURCES,
-        help=f"auto: BigQuery when Google credentials are configured, else pypistats "
-        f"(default: {describe_default('source')})",
+        help=f"auto: BigQuery when Google credentials are configured, else pypistats.org "
+        f"(with ClickHouse for versions, countries and installers, see `extras_source`); "
+        f"clickhouse: every kind from ClickHouse (default: {describe_default('source')})",
     )
+    add_clickhouse_argument(parser)
     add_bigquery_arguments(parser)
     parser.epilog = (
         "pypistats.org: three requests per package (overall, python_minor, system); "
@@ -53,18 +55,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_clickhouse_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--clickhouse-url",
+        metavar="URL",
+        help=f"ClickHouse's HTTP address, or a local server (default: "
+        f"{describe_default('clickhouse_url')})",
+    )
+
+
 def add_bigquery_arguments(parser: argparse.ArgumentParser) -> None:
     """Options `fetch` (and `update`) take for the BigQuery source."""
     parser.add_argument(
         "--print-sql",
         action="store_true",
-        help="print the BigQuery SQL and its parameters, then exit without contacting BigQuery",
+        help="print the BigQuery SQL (ClickHouse's with --source clickhouse) and its "
+        "parameters, then exit without sending anything",
     )
     parser.add_argument(
         "--days",
         type=positive(int),
         metavar="N",
-        help=f"BigQuery: re-query the last N complete days (default: "
+        help=f"BigQuery and ClickHouse: re-query the last N complete days (default: "
         f"{describe_default('refetch_days')})",
     )
     add_max_bytes_argument(parser)
@@ -91,6 +103,7 @@ def request_of(args: argparse.Namespace) -> FetchRequest:
         print_sql=args.print_sql,
         days=args.days,
         max_bytes_billed=args.max_bytes_billed,
+        clickhouse_url=args.clickhouse_url,
     )
 
 

@@ -1,5 +1,8 @@
 """Backfill: history since a date from BigQuery, in chunks that each stay under the byte cap.
 
+(Without Google credentials `run_backfill` takes the history from ClickHouse instead,
+free: generator.pipeline.clickhouse_backfill.)
+
 The days since `since` are cut into calendar months, queried newest first; each month is
 dry-run first and halved until it fits what the run may still spend, then queried for all
 the packages at once. Every finished chunk is a line in the run log
@@ -12,20 +15,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import store
 from generator.config import Config, Package
+from generator.dates import days_in
 from generator.errors import EXIT_OK, EXIT_PARTIAL, GeneratorError, UsageError
 from generator.pipeline.outcome import Outcome
-from generator.pipeline.select import selected_packages
+from generator.pipeline.select import backfill_source, selected_packages, with_clickhouse_url
 from generator.pipeline.window import fetch_window
 from generator.progress import progress
 from generator.sources import last_complete_day
 from generator.sources.bigquery import BigQuerySource, check_cap, make_client
-from generator.store import runlog
+from generator.store import clickhouse_log, runlog
 from generator.store.pending import read_pending, write_pending
 from generator.units import human_bytes
 
@@ -56,6 +61,8 @@ class BackfillRequest:
     packages: tuple[str, ...] = ()  # empty: the tracked packages that need it
     since: dt.date | None = None  # None: settings.backfill_since
     max_bytes_billed: int | None = None
+    source: str | None = None  # None: BigQuery if configured, else ClickHouse
+    clickhouse_url: str | None = None  # None: settings.clickhouse_url
 
 
 def run_backfill(config: Config, data_dir: Path, request: BackfillRequest) -> Outcome:
@@ -74,6 +81,13 @@ def run_backfill(config: Config, data_dir: Path, request: BackfillRequest) -> Ou
         if since > end:
             raise UsageError(f"--since {since} is after the last complete day, {end}")
         settings = config.settings
+        if backfill_source(request.source, settings.source, os.environ) == "clickhouse":
+            from generator.pipeline import clickhouse_backfill  # it builds on this module
+            from generator.pipeline.clickhouse import make_source
+
+            with make_source(with_clickhouse_url(settings, request.clickhouse_url)) as free:
+                result = clickhouse_backfill.backfill(free, data_dir, packages, since, end)
+            return Outcome(result.status, [result.summary])
         cap = request.max_bytes_billed or settings.maximum_bytes_billed
         source = BigQuerySource(make_client(settings.bigquery_project), cap, settings.top_k)
         return Outcome(backfill(source, data_dir, packages, since, end))
@@ -106,16 +120,12 @@ def halves(chunk: Chunk) -> list[Chunk]:
 
 def done_days(records: Iterable[runlog.RunRecord], name: str) -> set[dt.date]:
     """Days the run log says were backfilled for `name`."""
-    days: set[dt.date] = set()
-    for record in records:
-        if record.command != "backfill" or name not in record.packages:
-            continue
-        day = dt.date.fromisoformat(record.start_date)
-        last = dt.date.fromisoformat(record.end_date)
-        while day <= last:
-            days.add(day)
-            day += dt.timedelta(days=1)
-    return days
+    return {
+        day
+        for r in records
+        if r.command == "backfill" and name in r.packages
+        for day in days_in(dt.date.fromisoformat(r.start_date), dt.date.fromisoformat(r.end_date))
+    }
 
 
 def chunk_is_done(chunk: Chunk, done: set[dt.date]) -> bool:
@@ -131,6 +141,9 @@ def packages_needing_backfill(data_dir: Path, packages: Sequence[Package]) -> li
     """
     pending = read_pending(data_dir)
     backfilled = {n for r in runlog.read(data_dir) if r.command == "backfill" for n in r.packages}
+    backfilled |= {
+        n for r in clickhouse_log.read(data_dir) if r.command == "backfill" for n in r.packages
+    }
     return [
         p
         for p in packages

@@ -46,7 +46,9 @@ def write_sample_history(data_dir: Path, years: int) -> None:
     start = DEMO_END - dt.timedelta(days=365 * years)
     with store.locked(data_dir, "demo"):
         for name, _, scale in SAMPLE_PACKAGES:
-            update_package(data_dir, name, sample_history(name, scale, start, DEMO_END))
+            update_package(
+                data_dir, name, sample_history(name, scale, start, DEMO_END), source="sample"
+            )
         write_text_atomic(data_dir / store.META_DIR / store.SAMPLE_MARKER, SAMPLE_NOTE)
 
 

@@ -1,4 +1,9 @@
-"""Fetch new daily counts into data/: from pypistats.org, or from BigQuery when configured.
+"""Fetch new daily counts into data/: from pypistats.org, BigQuery or ClickHouse.
+
+By default (`source: auto` with no Google credentials) the four pypistats dimensions come
+from pypistats.org, and versions, countries and installers from ClickHouse in the same
+run, which also backfills the whole history of a newly added package
+(generator.pipeline.clickhouse_night); `extras_source: none` keeps to pypistats.org.
 
 pypistats.org: three requests per package (overall, python_minor, system), python_major
 derived from python_minor, then one store update per package. A package that fails (404,
@@ -11,6 +16,7 @@ because it was spent.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Sequence
@@ -21,9 +27,12 @@ from generator import store
 from generator.config import Config, Package
 from generator.errors import EXIT_OK, EXIT_PARTIAL, UsageError
 from generator.pipeline import bigquery as bigquery_run
+from generator.pipeline import clickhouse_night
+from generator.pipeline.backfill import packages_needing_backfill
+from generator.pipeline.clickhouse_night import ClickHouseRequest
 from generator.pipeline.outcome import Outcome
-from generator.pipeline.select import resolve_source, selected_packages
-from generator.pipeline.storing import Stored, store_fetched
+from generator.pipeline.select import resolve_source, selected_packages, with_clickhouse_url
+from generator.pipeline.storing import Stored, failure_lines, store_fetched
 from generator.progress import progress
 from generator.sources import last_complete_day
 from generator.sources.pypistats import DEFAULT_TIMEOUT, REQUEST_DEADLINE, PypistatsClient
@@ -47,14 +56,37 @@ class FetchRequest:
     print_sql: bool = False
     days: int | None = None  # BigQuery: complete days re-queried
     max_bytes_billed: int | None = None
+    clickhouse_url: str | None = None  # None: settings.clickhouse_url
 
 
 def fetch(config: Config, data_dir: Path, request: FetchRequest) -> Outcome:
     """Fetch every selected package from the resolved source and store it."""
     source = resolve_source(request.source or config.settings.source, os.environ, request.print_sql)
+    settings = with_clickhouse_url(config.settings, request.clickhouse_url)
+    config = dataclasses.replace(config, settings=settings)
     if source == "bigquery":
         return bigquery_run.nightly(config, data_dir, _bigquery_request(request))
+    if source == "clickhouse":
+        ask = ClickHouseRequest(request.packages, request.days, request.print_sql)
+        return clickhouse_night.nightly(config, data_dir, ask)
     packages = selected_packages(config, request.packages)
+    if config.settings.extras_source != "clickhouse":
+        return _pypistats(config, data_dir, packages, request)[0]
+    with store.locked(data_dir, "fetch"):  # who needs a backfill is decided under the lock
+        new = packages_needing_backfill(data_dir, packages)
+        outcome, failed = _pypistats(config, data_dir, packages, request)
+        # A package that failed at pypistats.org is left as it was tonight, ClickHouse's
+        # part too: a backfill now would fill its recent days, which pypistats.org gives.
+        fine = [p for p in packages if p.name not in failed]
+        extras = clickhouse_night.extras(config, data_dir, fine, [p for p in new if p in fine])
+    return Outcome(max(outcome.exit_code, extras.exit_code), outcome.report + extras.report)
+
+
+def _pypistats(
+    config: Config, data_dir: Path, packages: list[Package], request: FetchRequest
+) -> tuple[Outcome, set[str]]:
+    """The four pypistats.org kinds of every package, merged key by key; the names of the
+    packages that failed."""
     api_url = api_url_of(request.api_url or config.settings.api_url)
     limiter = polite_limiter(request.requests_per_minute or config.settings.requests_per_minute)
     log.info("fetching %d packages from %s", len(packages), api_url)
@@ -72,9 +104,9 @@ def fetch(config: Config, data_dir: Path, request: FetchRequest) -> Outcome:
             for package in progress(packages, len(packages), "fetch", describe=lambda p: p.name)
             for answer in client.fetch([package.normalized], end, end)
         )
-        stored = store_fetched(data_dir, packages, answers, store.merge_keys)
+        stored = store_fetched(data_dir, packages, answers, store.merge_keys, "pypistats")
     report = summary(stored, api_url) + budget_note(client, packages)
-    return Outcome(EXIT_PARTIAL if stored.failed else EXIT_OK, [report])
+    return Outcome(EXIT_PARTIAL if stored.failed else EXIT_OK, [report]), set(stored.failed)
 
 
 def _bigquery_request(request: FetchRequest) -> bigquery_run.WindowRequest:
@@ -116,12 +148,3 @@ def budget_note(client: PypistatsClient, packages: Sequence[Package]) -> str:
         f"{len(names)} package{'s' if len(names) != 1 else ''} failed without waiting: "
         f"{', '.join(names)}. Run again later."
     )
-
-
-def failure_lines(outcome: Stored) -> list[str]:
-    if not outcome.failed:
-        return []
-    return [
-        "Failed packages (their history was left unchanged):",
-        *(f"  {name}: {reason}" for name, reason in outcome.failed.items()),
-    ]

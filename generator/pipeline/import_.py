@@ -57,7 +57,7 @@ def store_imported(data_dir: Path, package: str, updates: dict[str, Series]) -> 
                 disagreements,
                 name,
             )
-    changed = store.update_package(data_dir, package, updates, store.fill_gaps)
+    changed = store.update_package(data_dir, package, updates, store.fill_gaps, "import")
     for name, series in updates.items():
         added = sum(1 for key in series if key not in existing[name])
         note = "" if changed.get(name) else " (no change)"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 
-from generator.config import Config, Package
+from generator.config import Config, Package, Settings
 from generator.errors import UsageError
 from generator.sources.bigquery import CREDENTIAL_VARIABLES
 
@@ -36,12 +37,37 @@ def selected_packages(config: Config, names: Iterable[str] | None) -> list[Packa
 def resolve_source(choice: str, environ: Mapping[str, str], print_sql: bool = False) -> str:
     """`auto` means BigQuery when Google credentials are configured, else pypistats.
 
-    `--print-sql` shows the BigQuery query without running it, so it needs no credentials.
+    `--print-sql` shows the BigQuery query (the ClickHouse ones with `clickhouse`) without
+    running it, so it needs no credentials.
     """
     if print_sql:
         if choice == "pypistats":
-            raise UsageError("--print-sql shows the BigQuery query; drop --source pypistats")
-        return "bigquery"
+            raise UsageError(
+                "--print-sql shows the BigQuery or ClickHouse queries; use --source bigquery "
+                "or --source clickhouse"
+            )
+        return "clickhouse" if choice == "clickhouse" else "bigquery"
     if choice != "auto":
         return choice
     return "bigquery" if any(environ.get(v) for v in CREDENTIAL_VARIABLES) else "pypistats"
+
+
+def backfill_source(choice: str | None, setting: str, environ: Mapping[str, str]) -> str:
+    """Where a backfill comes from: the source asked for (`--source`, then `source:` in
+    packages.yaml), else BigQuery when Google credentials are configured, else ClickHouse."""
+    if choice in ("bigquery", "clickhouse"):
+        return choice
+    if setting in ("bigquery", "clickhouse"):
+        return setting
+    if any(environ.get(v) for v in CREDENTIAL_VARIABLES):
+        return "bigquery"
+    return "clickhouse"
+
+
+def with_clickhouse_url(settings: Settings, url: str | None) -> Settings:
+    """`settings` with `--clickhouse-url` in place of `clickhouse_url`, when given."""
+    if not url:
+        return settings
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"--clickhouse-url must start with http:// or https://, got {url!r}")
+    return dataclasses.replace(settings, clickhouse_url=url)

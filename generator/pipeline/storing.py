@@ -33,11 +33,13 @@ def store_fetched(
     packages: Sequence[Package],
     results: Iterable[Fetched],
     policy: Policy,
+    source: str | None = None,
 ) -> Stored:
     """Store each package's answer as it arrives; one failure never stops the others.
 
     A failed package (at the source, or a history file we cannot parse) keeps its files
     byte-identical: the store reads every file of a package before it writes any.
+    `source` (a provenance id) records which days each kind took from it.
     """
     by_name = {p.normalized: p for p in packages}
     outcome = Stored()
@@ -46,7 +48,7 @@ def store_fetched(
         reason = answer.error
         if reason is None:
             try:
-                changed = _store_one(data_dir, package, answer, policy)
+                changed = _store_one(data_dir, package, answer, policy, source)
             except (GeneratorError, OSError) as exc:
                 reason = exc.message if isinstance(exc, GeneratorError) else f"cannot write: {exc}"
             else:
@@ -57,12 +59,25 @@ def store_fetched(
     return outcome
 
 
-def _store_one(data_dir: Path, package: Package, answer: Fetched, policy: Policy) -> list[str]:
-    if not answer.kinds:
+def _store_one(
+    data_dir: Path, package: Package, answer: Fetched, policy: Policy, source: str | None
+) -> list[str]:
+    if not any(answer.kinds.values()):
         log.info("%s: no downloads reported for these days", package.name)
-        return []
+        if answer.days is None or not answer.kinds:
+            return []
     updates = derive.with_python_major(answer.kinds)
-    changed = store.update_package(data_dir, package.normalized, updates, policy)
+    covered = (answer.days[0].isoformat(), answer.days[1].isoformat()) if answer.days else None
+    changed = store.update_package(data_dir, package.normalized, updates, policy, source, covered)
     kinds = [kind for kind, did in changed.items() if did]
     log.debug("%s: %s", package.name, ", ".join(kinds) if kinds else "unchanged")
     return kinds
+
+
+def failure_lines(outcome: Stored) -> list[str]:
+    if not outcome.failed:
+        return []
+    return [
+        "Failed packages (their history was left unchanged):",
+        *(f"  {name}: {reason}" for name, reason in outcome.failed.items()),
+    ]

@@ -40,7 +40,7 @@ def fetch_window(
     before = source.spent()
     answers = list(source.fetch(names, start, end))
     cost = source.spent()
-    stored = store_fetched(data_dir, packages, answers, store.replace_days)
+    stored = store_fetched(data_dir, packages, answers, store.replace_days, "bigquery")
     runlog.append(
         data_dir,
         runlog.RunRecord(

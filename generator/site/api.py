@@ -8,6 +8,9 @@ the 180 days before the last date in the history, and that date
 `.json` extension, so the `pypistats` client, which requests `…/packages/<name>/recent`,
 works when pointed at the site.
 
+`api/packages/<name>/provenance.json` is this site's own: in the same envelope, which
+source gave which runs of stored days of each kind (`provenance.api_rows`).
+
 Every string is also escaped for HTML and JavaScript (`<`, `>`, `&`, U+2028 and U+2029 as
 `\\uXXXX`): the same JSON to any parser, and inert should a file ever be read as a page or
 pasted into a script. pypistats.org's answers never hold those characters, so its bytes
@@ -63,6 +66,12 @@ def series_json(package: str, kind: str, rows: Iterable[Row]) -> str:
         f'{{"category":{encoded[c]},"date":"{d}","downloads":{n}}}' for d, c, n in ordered
     )
     return f'{{"data":[{items}],"package":{_dumps(package)},"type":"{TYPES[kind]}"}}\n'
+
+
+def provenance_json(package: str, rows: Iterable[Mapping[str, Any]]) -> str:
+    """`{"data": [{"first_date", "kind", "last_date", "source"}, …], "package", "type"}`;
+    `source` is null where the source of stored days was not recorded."""
+    return _dumps({"data": list(rows), "package": package, "type": "provenance"}) + "\n"
 
 
 def packages_json(entries: Iterable[Mapping[str, Any]]) -> str:

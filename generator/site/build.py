@@ -22,13 +22,15 @@ import os
 import shutil
 import signal
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator import stats, store
 from generator.config import Config, Package
 from generator.errors import CorruptFileError, LinkRefused, Problem, UsageError
 from generator.progress import progress
-from generator.site import assets
+from generator.site import assets, provenance
 from generator.site.listing import (
     write_404,
     write_api_index,
@@ -39,7 +41,8 @@ from generator.site.listing import (
 )
 from generator.site.package_page import build_package
 from generator.site.render import Context, PackageResult, env
-from generator.store import runlog
+from generator.store import clickhouse_log, runlog
+from generator.store.clickhouse_log import ClickHouseRun
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ PARALLEL_FROM = 24  # packages; below this, worker processes cost more than they
 def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | None = None) -> None:
     """Wipe `out_dir` and render the whole site into it (base_url None: the setting's)."""
     base_url = normalize_base_url(config.settings.base_url if base_url is None else base_url)
-    has_costs = runlog.exists(data_dir)  # a link in data/_meta is refused before site/ is wiped
+    logs = read_logs(data_dir)  # a link in data/_meta is refused before site/ is wiped
     prepare_out_dir(out_dir, data_dir)
     cover = scan_coverage(data_dir, config.packages)
     ctx = Context(
@@ -63,19 +66,19 @@ def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | No
         site_title=config.settings.site_title,
         assets=assets.write_assets(out_dir),
         sample=store.is_sample(data_dir),
-        has_costs=has_costs,
+        has_costs=logs.bigquery or logs.clickhouse,
         today=dt.datetime.now(dt.UTC).date(),
         built_on=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         repository_url=config.settings.repository_url,
         coverage=cover,
     )
-    results = build_packages(ctx, config.packages)
+    results = build_packages(ctx, config.packages, logs.notice)
     good = [r for r in results if r.error is None]
-    write_home(ctx, good)
+    write_home(ctx, good, logs.notice)
     write_top(ctx, good)
     write_api_index(ctx, good)
     write_content_pages(ctx, good)
-    write_costs(ctx, good)
+    write_costs(ctx, good, logs.clickhouse_runs)
     write_404(ctx, good)
     log.info("built %d package pages into %s", len(good), out_dir)
     errors = [(r.name, r.error) for r in results if r.error is not None]
@@ -83,10 +86,42 @@ def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | No
         log.error(
             "%s: skipped, its history is unreadable: %s", name, Problem(Path(path), line, reason)
         )
+    if logs.problem:
+        log.error("the ClickHouse run log is unreadable: %s", logs.problem)
+        errors.append(("", (str(logs.problem.path), logs.problem.line, logs.problem.reason)))
     if errors:
         path, line, reason = errors[0][1]
         # line 0: the whole file is refused, a symbolic link (or not a regular file)
         raise (LinkRefused if line == 0 else CorruptFileError)(Path(path), line, reason)
+
+
+@dataclass(frozen=True)
+class Logs:
+    """What the build takes from the run logs in data/_meta/."""
+
+    bigquery: bool  # there is a BigQuery run log
+    clickhouse: bool  # there is a ClickHouse run log
+    clickhouse_runs: list[ClickHouseRun]
+    notice: dict[str, Any] | None  # "ClickHouse is behind" (provenance.clickhouse_notice)
+    problem: CorruptFileError | None = None  # the ClickHouse log could not be read
+
+
+def read_logs(data_dir: Path) -> Logs:
+    """Read the run logs before site/ is wiped: a symbolic link is refused (LinkRefused),
+    and an unreadable ClickHouse log is reported once the rest of the site is built."""
+    bigquery = runlog.exists(data_dir)
+    clickhouse = store.open_plain(clickhouse_log.path_in(data_dir))
+    if clickhouse is None:
+        return Logs(bigquery, False, [], None)
+    clickhouse.close()
+    try:
+        runs = clickhouse_log.read(data_dir)
+        notice = provenance.clickhouse_notice(clickhouse_log.last_status(data_dir))
+    except LinkRefused:
+        raise
+    except CorruptFileError as exc:
+        return Logs(bigquery, False, [], None, exc)
+    return Logs(bigquery, True, runs, notice)
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -146,11 +181,14 @@ def scan_coverage(data_dir: Path, packages: Sequence[Package]) -> stats.Coverage
 
 
 _CTX: Context | None = None  # set before forking workers, so they inherit it
+_NOTICE: dict[str, Any] | None = None  # the "ClickHouse is behind" notice, likewise
 
 
-def build_packages(ctx: Context, packages: Sequence[Package]) -> list[PackageResult]:
-    global _CTX
-    _CTX = ctx
+def build_packages(
+    ctx: Context, packages: Sequence[Package], notice: dict[str, Any] | None = None
+) -> list[PackageResult]:
+    global _CTX, _NOTICE
+    _CTX, _NOTICE = ctx, notice
     env()  # compile templates once, before forking
     workers = min(os.cpu_count() or 1, 4)
     items: Iterator[PackageResult]
@@ -179,7 +217,7 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 def _build_one(pkg: Package) -> PackageResult:
     assert _CTX is not None
     try:
-        return build_package(_CTX, pkg)
+        return build_package(_CTX, pkg, _NOTICE)
     except CorruptFileError as exc:  # reported once every other package is built
         return PackageResult(
             pkg.name,

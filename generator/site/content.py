@@ -6,6 +6,9 @@ The Markdown is rendered first and the values are put into the HTML afterwards, 
 for HTML, in one pass: a value never becomes Markdown (or HTML) of the page, and a value
 that itself holds `{{ROOT}}` is not substituted again.
 
+A heading may set its own anchor, `## pypistats.org {#source-pypistats}` (attr_list), so
+package pages can link to a section whatever its title.
+
 Every code block and table is made a keyboard-reachable, labelled region (`tabindex="0"`,
 `role="region"`, an `aria-label` naming the section it is in): a wide one scrolls inside
 itself, on a phone too, and a keyboard user can scroll it.
@@ -40,7 +43,9 @@ def render(slug: str, text: str, root: str, base_url: str) -> Page:
     """Markdown text → Page; the title is the first `# ` heading (plain text)."""
     values = {"ROOT": root, "BASE_URL": base_url or PLACEHOLDER_BASE_URL}
     body = markdown.markdown(
-        text, extensions=["tables", "fenced_code", "toc", "sane_lists"], output_format="html"
+        text,
+        extensions=["tables", "fenced_code", "toc", "sane_lists", "attr_list"],
+        output_format="html",
     )
     body = _VARIABLE.sub(lambda match: html.escape(values[match[1]], quote=True), body)
     body = scrollable_regions(body)

@@ -1,11 +1,14 @@
-"""The "Costs" page: what each BigQuery run cost, from data/_meta/bigquery-runs.csv. Pure."""
+"""The "Costs" page: what each BigQuery run cost, from data/_meta/bigquery-runs.csv, and
+what each ClickHouse run read, from data/_meta/clickhouse-runs.csv. Pure."""
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections.abc import Sequence
 from typing import Any
 
+from generator.store.clickhouse_log import ClickHouseRun
 from generator.store.runlog import RunRecord
 from generator.units import human_bytes
 
@@ -62,5 +65,53 @@ def context(runs: Sequence[RunRecord], this_month: str) -> dict[str, Any]:
                 "billed": human_bytes(r.bytes_billed),
             }
             for r in newest
+        ],
+    }
+
+
+def _when(run_at: str) -> str:
+    """2026-11-22T03:17:00Z → "2026-11-22 03:17:00" (UTC)."""
+    return run_at.replace("T", " ").removesuffix("Z")
+
+
+def clickhouse_context(runs: Sequence[ClickHouseRun], today: dt.date) -> dict[str, Any]:
+    """Template variables for the ClickHouse part of costs.html (`logged` False: no runs).
+
+    The public service is free, so there is nothing to bill: what each run read, per
+    month, and the newest run."""
+    months: dict[str, list[ClickHouseRun]] = {}
+    for r in runs:
+        months.setdefault(r.run_at[:7], []).append(r)
+    newest = max(runs, key=lambda r: r.run_at) if runs else None
+    current = months.get(today.strftime("%Y-%m"), [])
+    return {
+        "logged": bool(runs),
+        "count": len(runs),
+        "first_run": min((r.run_at[:10] for r in runs), default="—"),
+        "queries": sum(r.queries for r in runs),
+        "this_month": human_bytes(sum(r.bytes_read for r in current)),
+        "last": None
+        if newest is None
+        else {
+            "run_at": _when(newest.run_at),
+            "command": newest.command,
+            "packages": len(newest.packages),
+            "start_date": newest.start_date,
+            "end_date": newest.end_date,
+            "newest_day": newest.newest_day or "none",
+            "behind": newest.behind,
+            "queries": newest.queries,
+            "rows_read": newest.rows_read,
+            "bytes_read": human_bytes(newest.bytes_read),
+        },
+        "months": [
+            {
+                "month": month,
+                "count": len(rs),
+                "queries": sum(r.queries for r in rs),
+                "rows_read": sum(r.rows_read for r in rs),
+                "bytes_read": human_bytes(sum(r.bytes_read for r in rs)),
+            }
+            for month, rs in sorted(months.items(), reverse=True)
         ],
     }

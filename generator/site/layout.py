@@ -1,13 +1,122 @@
-"""A package page's chart grid: no holes, and a one-line note for each dimension that
-has no data, saying which and why."""
+"""A package page's chart grid: its charts (`CHART_KINDS`, `chart_entries`), laid out
+with no holes, and a one-line note for each dimension that has no data, saying which
+and why."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from generator import store
+from generator.site import charts
 
 PYPISTATS_DIMENSIONS = (("python_minor", "Python-version"), ("system", "operating-system"))
 BIGQUERY_KINDS = ("version", "country", "installer", "ci")
+
+
+@dataclass(frozen=True)
+class ChartKind:
+    kind: str
+    title: str
+    subtitle: str
+    template: str  # key in charts.all_templates(), without the _pct suffix
+    toggle: bool = True
+    mode: str = "abs"
+    limit: int = charts.MAX_CATEGORIES
+    numeric: bool = True
+    wide: bool = False
+
+
+CHART_KINDS = (
+    ChartKind(
+        "overall",
+        "Downloads",
+        "With and without mirrors, per day, week or month; on the daily view, 7- and 28-day"
+        " averages (without mirrors).",
+        "overall",
+        toggle=False,
+        wide=True,
+    ),
+    ChartKind(
+        "python_minor", "Python versions", "Minor versions, numerically.", "category", limit=12
+    ),
+    ChartKind("python_major", "Python major versions", "Python 2 vs 3 (and unknown).", "category"),
+    ChartKind(
+        "system", "Operating systems", "As reported by the installer.", "category", numeric=False
+    ),
+    ChartKind(
+        "version",
+        "Package versions",
+        "The most downloaded releases in the range; over many releases, release series (1.2.x).",
+        "category",
+        limit=8,
+    ),
+    ChartKind(
+        "country", "Top countries", "Downloads in the selected range.", "bars", numeric=False
+    ),
+    ChartKind(
+        "installer",
+        "Installers",
+        "pip, uv, poetry and friends.",
+        "category",
+        mode="pct",
+        numeric=False,
+    ),
+    ChartKind(
+        "ci",
+        "CI share",
+        "Downloads from continuous integration (true) or not (false).",
+        "category",
+        mode="pct",
+        numeric=False,
+    ),
+)
+
+
+def chart_entries(
+    root: str,
+    normalized: str,
+    present: Sequence[str],
+    tails: dict[str, store.Tail],
+    gaps: Sequence[tuple[str, str]] = (),
+    nodata: Sequence[tuple[str, str]] = (),
+) -> list[dict[str, Any]]:
+    """What each chart's markup carries for charts-page.js: its CSV, the categories and
+    colours for the page's default range (the script chooses them again for the range
+    shown, with `limit` and `numeric`), and, on the overall chart, the missing days:
+    `gaps` (outages) and `nodata` (a single-package site's days without rows)."""
+    entries = []
+    for ck in CHART_KINDS:
+        if ck.kind not in present:
+            continue
+        cats: list[str] = []
+        if ck.kind != "overall":
+            tail = tails.get(ck.kind)
+            if tail is None or not tail.rows:
+                continue
+            cats = charts.choose_categories(tail.totals, ck.limit, ck.numeric)
+        entries.append(
+            {
+                "id": f"chart-{ck.kind.replace('_', '-')}",
+                "kind": ck.kind,
+                "title": ck.title,
+                "subtitle": ck.subtitle,
+                "template": ck.template,
+                "toggle": ck.toggle,
+                "mode": ck.mode,
+                "wide": ck.wide,
+                "csv": f"{root}data/{normalized}/{ck.kind}.csv",
+                "cats": cats,
+                "colors": charts.colours(cats),
+                "limit": ck.limit,
+                "numeric": ck.numeric,
+                "scale": ck.kind == "overall",
+                "gaps": gaps if ck.kind == "overall" else [],
+                "nodata": nodata if ck.kind == "overall" else [],
+            }
+        )
+    return entries
 
 
 def without_holes(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -30,9 +139,15 @@ def without_holes(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def dimension_notes(
-    present: Collection[str], charted: Collection[str], window_days: int
+    present: Collection[str],
+    charted: Collection[str],
+    window_days: int,
+    ci_from_clickhouse: bool = False,
 ) -> list[dict[str, str]]:
-    """One line for each dimension this package has no chart of, and why."""
+    """One line for each dimension this package has no chart of, and why.
+
+    `ci_from_clickhouse`: its versions, countries and installers came from ClickHouse,
+    which has no CI flag (provenance.ci_missing_from_clickhouse)."""
     notes = []
     absent = [(k, label) for k, label in PYPISTATS_DIMENSIONS if k not in present]
     if absent:
@@ -53,8 +168,17 @@ def dimension_notes(
         notes.append(
             {
                 "kind": "bigquery",
-                "text": "Versions, countries and installers come from BigQuery; this"
-                " package's history came from pypistats.org, which does not report them.",
+                "text": "No versions, countries or installers: they come from BigQuery or"
+                " ClickHouse, and none are stored for this package (pypistats.org does not"
+                " report them).",
+            }
+        )
+    elif ci_from_clickhouse:
+        notes.append(
+            {
+                "kind": "ci",
+                "text": "CI share: ClickHouse's public dataset has no CI flag; only the"
+                " BigQuery source records it.",
             }
         )
     return notes

@@ -11,7 +11,8 @@ from typing import Any
 from generator import resources, stats, store
 from generator.site import api, content, costs, pages
 from generator.site.render import Context, PackageResult, common, render
-from generator.store import runlog
+from generator.store import clickhouse_log, runlog
+from generator.store.clickhouse_log import ClickHouseRun
 
 MOVERS_FLOOR = 100  # downloads in the previous 30 days for a package to count as a mover
 
@@ -42,13 +43,17 @@ def _row(r: PackageResult) -> dict[str, Any]:
     return {**dataclasses.asdict(r), "changes": r.changes, "change_pct": month.percent}
 
 
-def write_home(ctx: Context, results: Sequence[PackageResult]) -> None:
+def write_home(
+    ctx: Context, results: Sequence[PackageResult], notice: dict[str, Any] | None = None
+) -> None:
+    """`notice`: "ClickHouse is behind" (provenance.clickhouse_notice), or None."""
     variables = common(ctx, "", "home")
     variables.update(
         packages=results,
         totals=totals(results),
         groups=groups(results),
         stale_count=sum(r.stale for r in results),
+        clickhouse_behind=notice,
     )
     render(ctx, "home.html", "index.html", variables)
 
@@ -120,15 +125,26 @@ def write_content_pages(ctx: Context, results: Sequence[PackageResult]) -> None:
         render(ctx, "page.html", f"{page.slug}/index.html", variables)
 
 
-def write_costs(ctx: Context, results: Sequence[PackageResult]) -> None:
+def write_costs(
+    ctx: Context,
+    results: Sequence[PackageResult],
+    clickhouse_runs: Sequence[ClickHouseRun] = (),
+) -> None:
+    """The costs page, when there is a BigQuery or a ClickHouse run log (has_costs); each
+    log is published beside it for download."""
     if not ctx.has_costs:
         return
     runs = runlog.read(ctx.data_dir)
     meta = ctx.out_dir / "data" / store.META_DIR
     meta.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(runlog.path_in(ctx.data_dir), meta / runlog.FILENAME)
+    for path in (runlog.path_in(ctx.data_dir), clickhouse_log.path_in(ctx.data_dir)):
+        handle = store.open_plain(path)  # never through a symbolic link
+        if handle is not None:
+            with handle, open(meta / path.name, "wb") as out:
+                shutil.copyfileobj(handle, out)
     variables = common(ctx, "../", "costs")
     variables.update(costs.context(runs, ctx.today.strftime("%Y-%m")))
+    variables.update(clickhouse=costs.clickhouse_context(clickhouse_runs, ctx.today))
     render(ctx, "costs.html", "costs/index.html", variables)
 
 

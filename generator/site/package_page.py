@@ -8,92 +8,42 @@ import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from generator import badges, derive, stats, store
 from generator.config import Package
 from generator.model import ALL_KINDS, Series
-from generator.site import api, charts, content, layout
+from generator.site import api, content, layout
+from generator.site import provenance as origin
 from generator.site.render import Context, PackageResult, common, render
+from generator.store import provenance as recorded
 
 RANGES = (("30", "30d"), ("90", "90d"), ("180", "180d"), ("365", "1y"), ("all", "All"))
 DEFAULT_RANGE = "365"
 GAPS_SHOWN = 20
 GAPS_CHARTED = 150  # the most recent gaps shaded on the daily chart (bounds page weight)
+CHART_KINDS = layout.CHART_KINDS
 
 
-@dataclass(frozen=True)
-class ChartKind:
-    kind: str
-    title: str
-    subtitle: str
-    template: str  # key in charts.all_templates(), without the _pct suffix
-    toggle: bool = True
-    mode: str = "abs"
-    limit: int = charts.MAX_CATEGORIES
-    numeric: bool = True
-    wide: bool = False
-
-
-CHART_KINDS = (
-    ChartKind(
-        "overall",
-        "Downloads",
-        "With and without mirrors, per day, week or month; on the daily view, 7- and 28-day"
-        " averages (without mirrors).",
-        "overall",
-        toggle=False,
-        wide=True,
-    ),
-    ChartKind(
-        "python_minor", "Python versions", "Minor versions, numerically.", "category", limit=12
-    ),
-    ChartKind("python_major", "Python major versions", "Python 2 vs 3 (and unknown).", "category"),
-    ChartKind(
-        "system", "Operating systems", "As reported by the installer.", "category", numeric=False
-    ),
-    ChartKind(
-        "version",
-        "Package versions",
-        "The most downloaded releases in the range; over many releases, release series (1.2.x).",
-        "category",
-        limit=8,
-    ),
-    ChartKind(
-        "country", "Top countries", "Downloads in the selected range.", "bars", numeric=False
-    ),
-    ChartKind(
-        "installer",
-        "Installers",
-        "pip, uv, poetry and friends.",
-        "category",
-        mode="pct",
-        numeric=False,
-    ),
-    ChartKind(
-        "ci",
-        "CI share",
-        "Downloads from continuous integration (true) or not (false).",
-        "category",
-        mode="pct",
-        numeric=False,
-    ),
-)
-
-
-def build_package(ctx: Context, pkg: Package) -> PackageResult:
+def build_package(
+    ctx: Context, pkg: Package, clickhouse: dict[str, Any] | None = None
+) -> PackageResult:
     """Read (and so check) the package's history, then publish it and render its pages.
 
     Every file is read before anything of the package is written into site/: a corrupt
-    file, or a symbolic link in data/ (refused unread), leaves nothing of it published."""
+    file, or a symbolic link in data/ (refused unread), leaves nothing of it published.
+    `clickhouse` is the "ClickHouse is behind" notice (provenance.clickhouse_notice)."""
     src = store.package_dir(ctx.data_dir, pkg.normalized)
     overall = store.read_series_fast(src / "overall.csv")
     present = store.kinds_present(src, ALL_KINDS)
+    spans = recorded.read(ctx.data_dir, pkg.normalized)
     without = stats.daily(overall)
     summary = stats.summarize(overall, ctx.today, without, ctx.coverage)
     tails: dict[str, store.Tail] = {}
     since = ""
+    sources: dict[str, list[origin.Segment]] = {}
     if summary.last_date:
         since = (
             dt.date.fromisoformat(summary.last_date) - dt.timedelta(days=api.API_WINDOW_DAYS)
@@ -103,12 +53,87 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
             for kind in present
             if kind != "overall"
         }
+        sources = origin.by_kind(spans, stored_days(src, present, overall, without, tails, since))
     publish_csvs(ctx, src, pkg.normalized, present)
+    if spans:  # as data/_meta/provenance/<name>.csv
+        target = recorded.path_of(ctx.out_dir / "data", pkg.normalized)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        publish_file(recorded.path_of(ctx.data_dir, pkg.normalized), target)
     if summary.last_date:
-        write_api(ctx, pkg.normalized, overall, tails, since, summary)
+        write_api(ctx, pkg.normalized, overall, tails, since, summary, sources)
     badges.write_badges(ctx.out_dir, pkg.normalized, overall)
-    render_package_page(ctx, pkg, summary, present, tails)
+    about = Origin(spans, sources, _concerns(clickhouse, pkg.normalized, spans))
+    render_package_page(ctx, pkg, summary, present, tails, about)
     return package_result(ctx, pkg, summary, without)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the package's numbers come from: its recorded spans, its stored days in runs
+    by source (provenance.by_kind), and the ClickHouse notice when it concerns it."""
+
+    spans: list[recorded.Span]
+    sources: dict[str, list[origin.Segment]]
+    clickhouse: dict[str, Any] | None = None
+
+
+def _concerns(
+    notice: dict[str, Any] | None, normalized: str, spans: Sequence[recorded.Span]
+) -> dict[str, Any] | None:
+    """The notice, on the page of a package the ClickHouse run asked for or that has
+    days from ClickHouse."""
+    if notice and (normalized in notice["packages"] or origin.used(spans, "clickhouse")):
+        return notice
+    return None
+
+
+def stored_days(
+    src: Path,
+    present: Sequence[str],
+    overall: Series,
+    without: stats.Daily,
+    tails: dict[str, store.Tail],
+    since: str,
+) -> dict[str, list[str]]:
+    """Each kind's stored days (provenance.kind_days): overall's exactly; a category
+    file's from its window rows, its first and last line, and the days with downloads."""
+    counted = [d for d, n in without.items() if n > 0]  # in date order (stats.daily)
+    out = {"overall": sorted(set(map(itemgetter(0), overall)))} if "overall" in present else {}
+    for kind in present:
+        if kind == "overall":
+            continue
+        window = set(map(itemgetter(0), tails[kind].rows))
+        bounds = file_bounds(src / f"{kind}.csv", max(window, default=""))
+        out[kind] = origin.kind_days(counted, window, bounds, since)
+    return out
+
+
+def file_bounds(path: Path, last: str = "") -> tuple[str, str] | None:
+    """The first and last day of a history file (None: no rows), from its first and last
+    lines; `last` when it is already known. The file has been checked whole already."""
+    handle = store.open_plain(path)
+    if handle is None:
+        return None
+    with handle:
+        head = handle.read(512).split(b"\n")
+        size = os.fstat(handle.fileno()).st_size
+        if not last and size > 512:
+            handle.seek(size - 512)
+            tail = handle.read().split(b"\n")
+        else:
+            tail = head
+    first_line = head[1] if len(head) > 1 else b""
+    last_line = next((line for line in reversed(tail) if line.strip()), b"")
+    first, end = (
+        first_line[:10].decode("ascii", "replace"),
+        last_line[:10].decode("ascii", "replace"),
+    )
+    if not first_line.strip():
+        return None
+    if not (store.is_date(first) and (last or store.is_date(end))):
+        dates = sorted({d for d, _c in store.read_series_fast(path)})  # quoted lines and such
+        return (dates[0], dates[-1]) if dates else None
+    return first, last or end
 
 
 def package_result(
@@ -195,6 +220,7 @@ def write_api(
     tails: dict[str, store.Tail],
     since: str,
     summary: stats.Summary,
+    sources: dict[str, list[origin.Segment]],
 ) -> None:
     target = ctx.out_dir / "api" / "packages" / normalized
     target.mkdir(parents=True, exist_ok=True)
@@ -204,7 +230,10 @@ def write_api(
     series["overall"] = {(d, c): n for (d, c), n in overall.items() if d >= since}
     rows = {kind: [(d, c, n) for (d, c), n in s.items()] for kind, s in series.items()}
     recent = {name: getattr(summary, name) for name in derive.RECENT_WINDOWS}
-    files = {"recent": api.recent_json(normalized, recent)}
+    files = {
+        "recent": api.recent_json(normalized, recent),
+        "provenance": api.provenance_json(normalized, origin.api_rows(sources)),
+    }
     files.update(
         {kind: api.series_json(normalized, kind, kind_rows) for kind, kind_rows in rows.items()}
     )
@@ -223,51 +252,6 @@ def badge_snippets(normalized: str, base_url: str, root: str) -> list[dict[str, 
     return out
 
 
-def chart_entries(
-    root: str,
-    normalized: str,
-    present: Sequence[str],
-    tails: dict[str, store.Tail],
-    gaps: Sequence[tuple[str, str]] = (),
-    nodata: Sequence[tuple[str, str]] = (),
-) -> list[dict[str, Any]]:
-    """What each chart's markup carries for charts-page.js: its CSV, the categories and
-    colours for the page's default range (the script chooses them again for the range
-    shown, with `limit` and `numeric`), and, on the overall chart, the missing days:
-    `gaps` (outages) and `nodata` (a single-package site's days without rows)."""
-    entries = []
-    for ck in CHART_KINDS:
-        if ck.kind not in present:
-            continue
-        cats: list[str] = []
-        if ck.kind != "overall":
-            tail = tails.get(ck.kind)
-            if tail is None or not tail.rows:
-                continue
-            cats = charts.choose_categories(tail.totals, ck.limit, ck.numeric)
-        entries.append(
-            {
-                "id": f"chart-{ck.kind.replace('_', '-')}",
-                "kind": ck.kind,
-                "title": ck.title,
-                "subtitle": ck.subtitle,
-                "template": ck.template,
-                "toggle": ck.toggle,
-                "mode": ck.mode,
-                "wide": ck.wide,
-                "csv": f"{root}data/{normalized}/{ck.kind}.csv",
-                "cats": cats,
-                "colors": charts.colours(cats),
-                "limit": ck.limit,
-                "numeric": ck.numeric,
-                "scale": ck.kind == "overall",
-                "gaps": gaps if ck.kind == "overall" else [],
-                "nodata": nodata if ck.kind == "overall" else [],
-            }
-        )
-    return entries
-
-
 KIND_TITLES = {
     "overall": "Daily downloads, with and without mirrors",
     "python_major": "Python major versions",
@@ -278,6 +262,7 @@ KIND_TITLES = {
     "installer": "Installers",
     "ci": "CI",
     "recent": "Last day, week and month",
+    "provenance": "Where each day came from",
 }
 
 
@@ -287,18 +272,11 @@ def render_package_page(
     summary: stats.Summary,
     present: Sequence[str],
     tails: dict[str, store.Tail],
+    about: Origin,
 ) -> None:
     root = "../../"
     n = pkg.normalized
-    api_kinds = [
-        "recent",
-        *[
-            k
-            for k in api.SERIES_KINDS
-            if k in present or (k == "python_major" and "python_minor" in present)
-        ],
-    ]
-    entries = chart_entries(
+    entries = layout.chart_entries(
         root,
         n,
         present,
@@ -317,14 +295,38 @@ def render_package_page(
         default_range=DEFAULT_RANGE,
         charts=layout.without_holes(entries),
         dimension_notes=layout.dimension_notes(
-            present, {e["kind"] for e in entries}, api.API_WINDOW_DAYS
+            present,
+            {e["kind"] for e in entries},
+            api.API_WINDOW_DAYS,
+            ci_from_clickhouse=origin.ci_missing_from_clickhouse(present, about.spans),
         ),
-        csv_links=[(KIND_TITLES[k], f"{root}data/{n}/{k}.csv") for k in present],
-        api_links=[(KIND_TITLES[k], f"{root}api/packages/{n}/{k}.json") for k in api_kinds]
-        if summary.last_date
-        else [],
         badges=badge_snippets(n, ctx.base_url, root),
         placeholder_url=None if ctx.base_url else content.PLACEHOLDER_BASE_URL,
         canonical=f"{ctx.base_url}packages/{n}/" if ctx.base_url else None,
+        provenance=origin.lines(about.sources, f"{root}methodology/"),
+        clickhouse_behind=about.clickhouse,
     )
+    variables.update(data_links(root, n, present, bool(summary.last_date), bool(about.spans)))
     render(ctx, "package.html", f"packages/{n}/index.html", variables)
+
+
+def data_links(
+    root: str, n: str, present: Sequence[str], has_data: bool, has_spans: bool
+) -> dict[str, list[tuple[str, str]]]:
+    """The Data card's links: the history files (and the package's provenance file, as
+    published), then the JSON API's documents."""
+    csv_links = [(KIND_TITLES[k], f"{root}data/{n}/{k}.csv") for k in present]
+    if has_spans:
+        published = recorded.path_of(Path("data"), n).as_posix()  # data/_meta/provenance/…
+        csv_links.append((KIND_TITLES["provenance"], f"{root}{published}"))
+    api_kinds = [
+        "recent",
+        *[
+            k
+            for k in api.SERIES_KINDS
+            if k in present or (k == "python_major" and "python_minor" in present)
+        ],
+        "provenance",
+    ]
+    api_links = [(KIND_TITLES[k], f"{root}api/packages/{n}/{k}.json") for k in api_kinds]
+    return {"csv_links": csv_links, "api_links": api_links if has_data else []}

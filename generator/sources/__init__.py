@@ -43,6 +43,7 @@ class Fetched:
     name: str  # normalized
     kinds: dict[str, Series] = field(default_factory=dict)
     error: str | None = None
+    days: tuple[dt.date, dt.date] | None = None  # the days the answer covers, zeros too
 
 
 class Source(Protocol):

@@ -1,4 +1,4 @@
-"""A bounded HTTP GET: an overall deadline, a cap on the decoded body, few redirects.
+"""A bounded HTTP GET or POST: an overall deadline, a cap on the decoded body, few redirects.
 
 httpx's timeout applies to each read, so a server that sends one byte every half second
 keeps a request alive for as long as it likes. Here every socket operation of a request
@@ -8,7 +8,8 @@ timeouts), so the deadline covers connecting, the status line, the headers and t
 The body is decoded here rather than by httpx, with zlib's `max_length`, so a gzip bomb
 stops after MAX_BODY_BYTES decoded bytes and memory stays near that cap. Redirects are
 followed here as well (at most MAX_REDIRECTS), without reading the redirects' bodies.
-Only a 200's body is read: the caller needs the status and headers of anything else.
+Only a 200's body is read, unless the caller asks for error bodies too (ClickHouse says
+what went wrong in them); those are capped at ERROR_BODY_BYTES.
 
 Errors: a body over the cap, a broken encoding, a redirect loop and a passed deadline
 raise SourceError (final: retrying would not help); httpx's own errors (connection
@@ -29,13 +30,16 @@ from typing import Any, Self
 import httpcore
 import httpx
 
-from generator.errors import SourceError
+from generator.errors import BodyTooLarge, SourceError
+from generator.sources.retry import PYPISTATS_HINT
 from generator.units import human_bytes
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 """The largest decoded body accepted (pypistats.org's largest real answers are ~100 KB)."""
 REQUEST_DEADLINE = 60.0
 """Seconds one request may take in all: connect, status line, headers, body, redirects."""
+ERROR_BODY_BYTES = 64 * 1024
+"""The most of an error answer's body read, when the caller reads error bodies at all."""
 MAX_REDIRECTS = 5
 """Redirects followed for one request; one more is a failure (a loop, most likely)."""
 
@@ -189,7 +193,8 @@ class Closing:
 
 
 class BoundedClient(Closing):
-    """GET with an overall deadline, a decoded-body cap and a bounded number of redirects."""
+    """GET or POST with an overall deadline, a decoded-body cap and a bounded number of
+    redirects. `hint` ends the messages of failures that point at a wrong address."""
 
     def __init__(
         self,
@@ -199,9 +204,13 @@ class BoundedClient(Closing):
         deadline: float = REQUEST_DEADLINE,
         max_body: int = MAX_BODY_BYTES,
         transport: httpx.BaseTransport | None = None,
+        hint: str = PYPISTATS_HINT,
+        error_bodies: bool = False,
     ) -> None:
         self.deadline = deadline
         self.max_body = max_body
+        self.hint = hint
+        self.error_bodies = error_bodies
         self._deadline = Deadline()
         self._http = _Client(
             self._deadline,
@@ -216,9 +225,16 @@ class BoundedClient(Closing):
 
     def get(self, url: str) -> Reply:
         """The final answer for `url`; see the module docstring for what is raised."""
+        return self.send(self._http.build_request("GET", url), url)
+
+    def post(self, url: str, params: Mapping[str, str], content: bytes) -> Reply:
+        """The final answer to a POST of `content` to `url` with query `params`."""
+        return self.send(self._http.build_request("POST", url, params=params, content=content), url)
+
+    def send(self, request: httpx.Request, url: str) -> Reply:
         with self._deadline.running(self.deadline):
             try:
-                return self._follow(url)
+                return self._follow(request, url)
             except httpx.TimeoutException:
                 if self._deadline.passed():
                     raise self._late(url) from None
@@ -230,13 +246,16 @@ class BoundedClient(Closing):
             "request (the server is answering too slowly). Run again later"
         )
 
-    def _follow(self, url: str) -> Reply:
-        request = self._http.build_request("GET", url)
+    def _follow(self, request: httpx.Request, url: str) -> Reply:
         for _ in range(MAX_REDIRECTS + 1):
             response = self._http.send(request, stream=True)
             try:
                 if response.next_request is None:
-                    body = self._body(response, url) if response.status_code == 200 else b""
+                    body = b""
+                    if response.status_code == 200:
+                        body = self._body(response, url, self.max_body)
+                    elif self.error_bodies:
+                        body = self._body(response, url, ERROR_BODY_BYTES)
                     return Reply(
                         response.status_code, response.reason_phrase, response.headers, body
                     )
@@ -245,36 +264,34 @@ class BoundedClient(Closing):
                 response.close()
         raise SourceError(
             f"{url}: more than {MAX_REDIRECTS} redirects (the last one to "
-            f"{str(request.url)[:100]!r}), a redirect loop. Check that --api-url (api_url in "
-            "packages.yaml) is the API's address, not one that redirects"
+            f"{str(request.url)[:100]!r}), a redirect loop. {self.hint}"
         )
 
-    def _body(self, response: httpx.Response, url: str) -> bytes:
+    def _body(self, response: httpx.Response, url: str, cap: int) -> bytes:
         if response.is_stream_consumed:  # an answer built in memory (httpx.MockTransport)
             encoding, chunks = "", iter([response.content])
         else:
             encoding, chunks = response.headers.get("Content-Encoding", ""), response.iter_raw()
         decoder = _Decoder(encoding, url, self._too_large)
         declared = response.headers.get("Content-Length", "")
-        if declared.isascii() and declared.isdigit() and int(declared[:20]) > self.max_body:
+        if declared.isascii() and declared.isdigit() and int(declared[:20]) > cap:
             raise self._too_large(url, f"it says it is {declared[:20]} bytes")
         body = bytearray()
         received = 0
         for chunk in chunks:
             received += len(chunk)
-            if received > self.max_body:
+            if received > cap:
                 raise self._too_large(url, f"more than {received:,} bytes arrived")
-            decoder.feed(chunk, body, self.max_body)
+            decoder.feed(chunk, body, cap)
             if self._deadline.passed():
                 raise self._late(url)
         decoder.finish()
         return bytes(body)
 
     def _too_large(self, url: str, detail: str) -> SourceError:
-        return SourceError(
+        return BodyTooLarge(
             f"{url}: the answer is larger than {human_bytes(self.max_body)}, the cap on one "
-            f"answer ({detail}); pypistats.org's answers are far smaller. Check that "
-            "--api-url (api_url in packages.yaml) points at the pypistats.org API"
+            f"answer ({detail}). {self.hint}"
         )
 
 

@@ -123,11 +123,11 @@ def _transient(exc: httpx.HTTPError) -> str | None:
     return None
 
 
-def _final(url: str, exc: Exception) -> SourceError:
-    return SourceError(
-        f"{url}: the request failed ({describe_error(exc)}). Check that --api-url "
-        "(api_url in packages.yaml) points at the pypistats.org API"
-    )
+PYPISTATS_HINT = "Check that --api-url (api_url in packages.yaml) points at the pypistats.org API"
+
+
+def _final(url: str, exc: Exception, hint: str) -> SourceError:
+    return SourceError(f"{url}: the request failed ({describe_error(exc)}). {hint}")
 
 
 def send_with_retries(
@@ -138,26 +138,29 @@ def send_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], dt.datetime] = _utcnow,
     budget: RetryBudget | None = None,
+    retryable: Callable[[AnswerT], bool] | None = None,
+    hint: str = PYPISTATS_HINT,
 ) -> AnswerT:
     """Call `send` until it gives a final answer; raise SourceError when retries run out.
 
     The returned answer may still be an error (404, 400, ...): those are final, and the
-    caller decides what they mean. A SourceError from `send` is final too.
-    """
+    caller decides what they mean. A SourceError from `send` is final too. `retryable`
+    replaces the rule "429 or 5xx" (a server may name an error as final)."""
+    again = retryable or (lambda answer: is_retryable_status(answer.status_code))
     problem = "no attempt made"
     for attempt in range(policy.attempts):
         retry_after: float | None = None
         try:
             response = send()
         except (httpx.InvalidURL, httpx.StreamError) as exc:
-            raise _final(url, exc) from None
+            raise _final(url, exc, hint) from None
         except httpx.HTTPError as exc:
             transient = _transient(exc)
             if transient is None:
-                raise _final(url, exc) from None
+                raise _final(url, exc, hint) from None
             problem = transient
         else:
-            if not is_retryable_status(response.status_code):
+            if not again(response):
                 return response
             problem = f"HTTP {response.status_code}"
             retry_after = parse_retry_after(response.headers.get("Retry-After"), now())

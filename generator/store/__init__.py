@@ -48,7 +48,7 @@ from generator.store.layout import (
     series_path,
 )
 from generator.store.lock import HOLDER_FILE, LOCK_WAIT, WAIT_VARIABLE, locked
-from generator.store.merge import disagreements, fill_gaps, merge_keys, replace_days
+from generator.store.merge import disagreements, fill_days, fill_gaps, merge_keys, replace_days
 
 __all__ = [
     "HEADER",
@@ -60,6 +60,7 @@ __all__ = [
     "WAIT_VARIABLE",
     "Tail",
     "disagreements",
+    "fill_days",
     "fill_gaps",
     "first_problem",
     "has_history",

@@ -17,6 +17,7 @@ from generator import rows
 from generator.errors import CorruptFileError, LinkRefused, UnstorableRow
 from generator.model import Series
 from generator.names import quoted
+from generator.store import provenance
 from generator.store.csvformat import Tail, parse, parse_fast, parse_tail, serialize
 from generator.store.files import (
     NOT_REGULAR,
@@ -96,11 +97,16 @@ def update_package(
     name: str,
     updates: Mapping[str, Mapping[tuple[str, str], int]],
     policy: Policy = merge_keys,
+    source: str | None = None,
+    covered: tuple[str, str] | None = None,
 ) -> dict[str, bool]:
     """Merge `updates` ({kind: series}) into the package's files by `policy`.
 
     Returns which files changed. A kind with no new rows is not written (an unchanged
-    merge writes nothing either: write_text_atomic compares the bytes).
+    merge writes nothing either: write_text_atomic compares the bytes). With `source`
+    (a provenance.SOURCE_NAMES id), the days each kind took from it are recorded in the
+    package's provenance file, after its history files; `covered` (first and last day
+    the answer covers) attributes to it the days it reported no downloads on, too.
     """
     directory = package_dir(data_dir, name)
     refuse_link(directory)
@@ -112,13 +118,18 @@ def update_package(
                 "package, its files are unchanged"
             )
     existing = read_package(data_dir, name, updates)
+    spans = provenance.read(data_dir, name) if source else []  # checked before any write
     remove_stale_temporaries(directory)
     changed: dict[str, bool] = {}
     for kind, new in updates.items():
-        if not new:
-            changed[kind] = False
-            continue
-        changed[kind] = write_series(directory / f"{kind}.csv", policy(existing[kind], new))
+        merged = policy(existing[kind], new) if new else existing[kind]
+        changed[kind] = bool(new) and write_series(directory / f"{kind}.csv", merged)
+        if source:
+            owned = provenance.owned_days(spans, kind)
+            days = provenance.claimed(existing[kind], new, merged, covered, owned)
+            spans = provenance.record(spans, kind, source, days)
+    if source and spans and directory.is_dir():
+        provenance.write(data_dir, name, spans)
     return changed
 
 

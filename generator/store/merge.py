@@ -5,6 +5,8 @@
 - `replace_days`: BigQuery answers. A day in the answer is taken whole, so a top-K
   category that fell out of today's answer does not linger beside the "other" that now
   counts it, and re-querying a day is idempotent.
+- `fill_days`: a backfill. Only days we do not have yet are added, each whole; a day
+  another source already gave is never touched.
 - `fill_gaps`: `import`. Only keys we do not have yet are added; a stored value is never
   overwritten by history collected elsewhere.
 """
@@ -31,6 +33,14 @@ def replace_days(old: Mapping[tuple[str, str], int], new: Mapping[tuple[str, str
     kept = {key: value for key, value in old.items() if key[0] not in days}
     kept.update(new)
     return kept
+
+
+def fill_days(old: Mapping[tuple[str, str], int], new: Mapping[tuple[str, str], int]) -> Series:
+    """The stored rows plus the days of `new` that have no stored row at all."""
+    days = {date for date, _ in old}
+    merged = {key: value for key, value in new.items() if key[0] not in days}
+    merged.update(old)
+    return merged
 
 
 def fill_gaps(old: Mapping[tuple[str, str], int], new: Mapping[tuple[str, str], int]) -> Series:

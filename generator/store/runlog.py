@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +46,7 @@ def now() -> str:
 
 
 def format_line(record: RunRecord) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(
+    return csv_line(
         [
             record.run_at,
             record.command,
@@ -57,17 +57,30 @@ def format_line(record: RunRecord) -> str:
             record.bytes_billed,
         ]
     )
+
+
+def csv_line(values: Sequence[object]) -> str:
+    """One line of a run log (quoted where needed), ending in a line feed."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(values)
     return out.getvalue()
 
 
-def parse(text: str, path: Path) -> list[RunRecord]:
+def rows_of(text: str, path: Path, header: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of each line of a run log, checked against its header."""
     lines = split_lines(text)
-    if not lines or lines[0].strip() != HEADER:
-        raise CorruptFileError(path, 1, f"expected the header `{HEADER}`")
-    records = []
+    if not lines or lines[0].strip() != header:
+        raise CorruptFileError(path, 1, f"expected the header `{header}`")
+    width = len(header.split(","))
     for number, fields in enumerate(csv.reader(lines[1:]), start=2):
-        if len(fields) != len(FIELDS):
-            raise CorruptFileError(path, number, f"expected {len(FIELDS)} fields")
+        if len(fields) != width:
+            raise CorruptFileError(path, number, f"expected {width} fields")
+        yield number, fields
+
+
+def parse(text: str, path: Path) -> list[RunRecord]:
+    records = []
+    for number, fields in rows_of(text, path, HEADER):
         try:
             records.append(
                 RunRecord(
@@ -94,7 +107,7 @@ def exists(data_dir: Path) -> bool:
     return True
 
 
-def _text(path: Path) -> str | None:
+def read_text(path: Path) -> str | None:
     """The log's text (None when missing); never read through a symbolic link."""
     raw = read_plain_bytes(path)
     if raw is None:
@@ -107,15 +120,20 @@ def _text(path: Path) -> str | None:
 
 def read(data_dir: Path) -> list[RunRecord]:
     path = path_in(data_dir)
-    text = _text(path)
+    text = read_text(path)
     return [] if text is None else parse(text, path)
 
 
 def append(data_dir: Path, record: RunRecord) -> None:
     """Append one line, atomically (the existing file is checked first)."""
     path = path_in(data_dir)
-    text = _text(path) or HEADER + "\n"
-    parse(text, path)
+    append_line(path, HEADER, format_line(record), parse)
+
+
+def append_line(path: Path, header: str, line: str, check: Callable[[str, Path], object]) -> None:
+    """Append `line` to the log at `path` atomically, after `check` parsed what is there."""
+    text = read_text(path) or header + "\n"
+    check(text, path)
     if not text.endswith("\n"):
         text += "\n"
-    write_text_atomic(path, text + format_line(record))
+    write_text_atomic(path, text + line)

@@ -28,7 +28,7 @@ import pytest
 from generator import store
 from generator.config import load_config
 from generator.site.build import build_site
-from tests.cli_helpers import REPO, snapshot
+from tests.cli_helpers import PYPISTATS_ONLY, REPO, snapshot
 from tests.servers.faulty import (
     ENDPOINTS,
     Behaviour,
@@ -229,7 +229,7 @@ def update_beside_import(tmp_path: Path, wait: str) -> tuple[int, str, int, str,
     data = tmp_path / "data"
     large_history(data)
     config = tmp_path / "packages.yaml"
-    config.write_text(f"packages:\n  - name: {PKG}\n", encoding="utf-8")
+    config.write_text(f"{PYPISTATS_ONLY}packages:\n  - name: {PKG}\n", encoding="utf-8")
     import_file(tmp_path / "a.csv", dt.date(2026, 1, 1), 3)
     with FaultyServer(lifetime=120) as server:
         for endpoint in ENDPOINTS:

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from generator import store
+from generator.store import provenance
 from tests import synthetic
 from tests.cli_helpers import REPO
 from tests.servers.faulty import ENDPOINTS, FaultyServer, ok_json, pypistats_body
@@ -122,7 +123,9 @@ def assert_old_or_new(data: Path, old: dict[str, bytes], new: dict[str, bytes], 
     assert set(left) <= set(new) and set(old) <= set(left), f"{at}: files {sorted(left)}"
     for path, content in left.items():
         assert content in (old.get(path), new[path]), f"{at}: {path} is torn"
-        if path.endswith(".csv"):
+        if path.startswith("_meta/provenance/"):
+            provenance.read(data, Path(path).stem)  # parses
+        elif path.endswith(".csv"):
             store.read_series(data / path)  # parses
 
 
@@ -157,7 +160,15 @@ def test_a_killed_import_leaves_each_file_old_or_new(tmp_path: Path):
     shutil.copytree(base, reference)
     duration = timed([a.replace(str(base), str(reference)) for a in argv])
     new = history(files_of(reference / "data"))
-    assert set(new) == {"pkg/python_minor.csv", "pkg/python_major.csv"} and old != new
+    assert (
+        set(new)
+        == {
+            "pkg/python_minor.csv",
+            "pkg/python_major.csv",
+            "_meta/provenance/pkg.csv",  # which days were imported
+        }
+        and old != new
+    )
 
     rng = random.Random(SEED)
     trials: list[tuple[str, Callable[[Path], Callable[[], bool]]]] = [
@@ -215,7 +226,8 @@ def test_a_fetch_killed_mid_write_leaves_each_file_old_or_new(tmp_path: Path):
         shutil.copytree(data, reference)
         timed(argv(reference))
         new = history(files_of(reference))
-        assert set(new) == set(old) and new != old
+        recorded = {f"_meta/provenance/{name}.csv" for name in names}  # which source, which days
+        assert set(new) == set(old) | recorded and new != old
         mid_write = 0
         for index in range(3):
             work = tmp_path / f"killed-{index}"

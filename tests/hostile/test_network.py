@@ -34,6 +34,7 @@ from generator.rows import MAX_DOWNLOADS
 from generator.sources import http, pypistats, retry
 from generator.sources.ratelimit import RateLimiter
 from generator.sources.retry import RetryPolicy
+from tests.cli_helpers import PYPISTATS_ONLY
 from tests.servers.faulty import (
     Behaviour,
     FaultyServer,
@@ -104,7 +105,7 @@ class Harness:
         self.data_dir = tmp_path / "data"
         self.config = tmp_path / "packages.yaml"
         self.config.write_text(
-            f"packages:\n  - name: {GOOD}\n  - name: {HOSTILE}\n", encoding="utf-8"
+            f"{PYPISTATS_ONLY}packages:\n  - name: {GOOD}\n  - name: {HOSTILE}\n", encoding="utf-8"
         )
 
     def run(self, *extra: str, api_url: str | None = None) -> tuple[int, str]:
@@ -473,7 +474,8 @@ def test_worst_case_time_when_every_request_trickles(
     monkeypatch.setattr(fetch, "REQUEST_DEADLINE", deadline)
     names = [f"slow{n}" for n in range(count)]
     harness.config.write_text(
-        "packages:\n" + "".join(f"  - name: {n}\n" for n in names), encoding="utf-8"
+        PYPISTATS_ONLY + "packages:\n" + "".join(f"  - name: {n}\n" for n in names),
+        encoding="utf-8",
     )
     for name in names:
         for endpoint in ENDPOINTS:
@@ -587,7 +589,8 @@ def test_the_real_command_with_every_final_fault_at_once(
     }
     names = [GOOD, *faults]
     (tmp_path / "packages.yaml").write_text(
-        "packages:\n" + "".join(f"  - name: {n}\n" for n in names), encoding="utf-8"
+        PYPISTATS_ONLY + "packages:\n" + "".join(f"  - name: {n}\n" for n in names),
+        encoding="utf-8",
     )
     for name in names:
         server.good(name)
@@ -606,8 +609,9 @@ def test_the_real_command_with_every_final_fault_at_once(
     for name in faults:
         failure_line(result.stdout, f"{name}:")
     after = files_of(tmp_path / "data")
-    assert {p: b for p, b in after.items() if not p.startswith(f"{GOOD}/")} == {
-        p: b for p, b in before.items() if not p.startswith(f"{GOOD}/")
+    mine = (f"{GOOD}/", f"_meta/provenance/{GOOD}.csv")
+    assert {p: b for p, b in after.items() if not p.startswith(mine)} == {
+        p: b for p, b in before.items() if not p.startswith(mine)
     }
     assert after[f"{GOOD}/overall.csv"] != before[f"{GOOD}/overall.csv"]
     print(f"\n[figure] real fetch, 7 packages, 6 hostile, every default: {elapsed:.1f} s")
@@ -616,7 +620,7 @@ def test_the_real_command_with_every_final_fault_at_once(
 def test_peak_memory_of_a_fetch_against_a_gzip_bomb(tmp_path: Path, server: FaultyServer) -> None:
     """A 1 GiB gzip bomb (about 1 MB on the wire) costs at most the body cap in memory."""
     (tmp_path / "packages.yaml").write_text(
-        f"packages:\n  - name: {GOOD}\n  - name: bomb\n", encoding="utf-8"
+        f"{PYPISTATS_ONLY}packages:\n  - name: {GOOD}\n  - name: bomb\n", encoding="utf-8"
     )
     server.good(GOOD).good("bomb")
     baseline, baseline_rss, _ = run_real(tmp_path, server)
