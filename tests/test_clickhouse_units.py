@@ -724,9 +724,11 @@ def test_behind_note_names_the_newest_day_and_the_first_to_fill() -> None:
         "day (2026-01-20). Every kind from 2026-01-17 on will be filled the first night they "
         "appear."
     )
-    one = ch_pipeline.behind_note(dt.date(2026, 1, 19), end, EXTRA_KINDS)
-    assert "2026-01-19, 1 day before" in one
-    assert "Versions, countries and installers from 2026-01-20 on" in one
+    # One day late is the dataset's normal lag (LAG_DAYS): no alarm; two days is a stall.
+    assert ch_pipeline.behind_note(dt.date(2026, 1, 19), end, EXTRA_KINDS) == ""
+    two = ch_pipeline.behind_note(dt.date(2026, 1, 18), end, EXTRA_KINDS)
+    assert "2026-01-18, 2 days before" in two
+    assert "Versions, countries and installers from 2026-01-19 on" in two
     empty = ch_pipeline.behind_note(None, end, SOURCE_KINDS)
     assert empty == "ClickHouse is behind: its public dataset has no days at all right now."
 

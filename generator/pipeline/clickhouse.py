@@ -64,7 +64,7 @@ def window_start(data_dir: Path, end: dt.date, days: int) -> dt.date:
     fetches = [r for r in clickhouse_log.read(data_dir) if r.command == "fetch"]
     if fetches:
         newest = max(fetches, key=lambda r: r.run_at)
-        if newest.behind:
+        if newest.short:
             missing = (
                 dt.date.fromisoformat(newest.newest_day) + dt.timedelta(days=1)
                 if newest.newest_day
@@ -111,14 +111,14 @@ def fetch_window(
 
 def worth_a_line(data_dir: Path, record: clickhouse_log.ClickHouseRun, stored: Stored) -> bool:
     """Whether the run log gets this run: every backfill chunk (the backfill resumes from
-    them), and a nightly fetch that changed a file or found the dataset behind, or the
-    first after one that did. A quiet night leaves data/ as it was: no commit."""
-    if record.command != "fetch" or record.behind:
+    them), and a nightly fetch that changed a file or did not get every day it asked for,
+    or the first after one that did not. A quiet night leaves data/ as it was: no commit."""
+    if record.command != "fetch" or record.short:
         return True
     if any(kinds for kinds in stored.changed.values()):
         return True
     fetches = [r for r in clickhouse_log.read(data_dir) if r.command == "fetch"]
-    return bool(fetches) and max(fetches, key=lambda r: r.run_at).behind
+    return bool(fetches) and max(fetches, key=lambda r: r.run_at).short
 
 
 def _newest(source: ClickHouseSource) -> dt.date | Unknown | None:
@@ -151,7 +151,7 @@ def _record(
 
 def behind_note(newest: dt.date | None, end: dt.date, kinds: Sequence[str]) -> str:
     """What the summary says when the dataset is behind the last complete day."""
-    if newest is not None and newest >= end:
+    if not clickhouse_log.is_behind(newest.isoformat() if newest else "", end):
         return ""
     what = "Every kind" if set(kinds) >= set(SOURCE_KINDS) else _words(kinds).capitalize()
     if newest is None:

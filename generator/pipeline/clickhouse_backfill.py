@@ -83,7 +83,7 @@ def backfill(
         return WindowResult(EXIT_PARTIAL, f"backfill from ClickHouse failed: {exc.message}")
     if newest is None:
         return WindowResult(EXIT_PARTIAL, "backfill: ClickHouse's dataset has no days right now")
-    last = min(end, newest)
+    last = end  # the source stops at the dataset's newest day; the log says which it was
     empty = names - set(firsts)  # no downloads in the dataset at all: nothing to fill
     records = clickhouse_log.read(data_dir)
     done = {n: done_days(records, n) for n in names}

@@ -191,7 +191,12 @@ class PypistatsClient(Closing):
 
     def _fetch_one(self, name: str) -> Fetched:
         try:
-            return Fetched(name, self.fetch_package(name))
+            kinds = self.fetch_package(name)
+            dates = {date for series in kinds.values() for date, _ in series}
+            # pypistats.org's window is whole: a day inside it with no row had no downloads
+            first, last = (min(dates), max(dates)) if dates else ("", "")
+            covered = (dt.date.fromisoformat(first), dt.date.fromisoformat(last)) if dates else None
+            return Fetched(name, kinds, days=covered)
         except RetryBudgetSpent as exc:
             self.out_of_budget.append(name)
             return Fetched(name, error=exc.message)

@@ -15,13 +15,25 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.dates import is_date, last_complete_day
 from generator.errors import CorruptFileError
 from generator.store.layout import META_DIR
 from generator.store.runlog import append_line, csv_line, read_text, rows_of
 
+LAG_DAYS = 1
+"""Days late that are normal for the public dataset (it loads whole UTC days, about a
+day after they end); more than that is a stall, said on the site and in the summary."""
 HEADER = "run_at,command,packages,start_date,end_date,newest_day,queries,rows_read,bytes_read"
 FIELDS = tuple(HEADER.split(","))
 FILENAME = "clickhouse-runs.csv"
+
+
+def is_behind(newest_day: str, last_complete: dt.date) -> bool:
+    """The one rule for "ClickHouse is behind": its newest day ("" for none) is more than
+    LAG_DAYS before the last complete day."""
+    if not newest_day:
+        return True
+    return dt.date.fromisoformat(newest_day) < last_complete - dt.timedelta(days=LAG_DAYS)
 
 
 @dataclass(frozen=True)
@@ -37,9 +49,18 @@ class ClickHouseRun:
     bytes_read: int
 
     @property
-    def behind(self) -> bool:
-        """Whether the dataset's newest day was before the last day asked for."""
+    def short(self) -> bool:
+        """Whether the dataset's newest day was before the last day asked for: the next
+        night asks again from the day after it."""
         return not self.newest_day or self.newest_day < self.end_date
+
+    @property
+    def behind(self) -> bool:
+        """Whether the dataset was behind when the run asked: more than LAG_DAYS late."""
+        asked_on = dt.date.fromisoformat(self.run_at[:10]) if is_date(self.run_at[:10]) else None
+        if asked_on is None:
+            return self.short
+        return is_behind(self.newest_day, last_complete_day(asked_on))
 
 
 def path_in(data_dir: Path) -> Path:

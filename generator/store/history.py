@@ -27,7 +27,7 @@ from generator.store.files import (
     write_text_atomic,
 )
 from generator.store.layout import package_dir
-from generator.store.merge import Policy, merge_keys
+from generator.store.merge import Policy, fill_days, merge_keys
 
 
 def _read_text(path: Path) -> str | None:
@@ -119,14 +119,21 @@ def update_package(
             )
     existing = read_package(data_dir, name, updates)
     spans = provenance.read(data_dir, name) if source else []  # checked before any write
+    owned = {kind: provenance.owned_days(spans, kind) for kind in updates}
+    if policy is fill_days:  # a day another source gave, zero downloads too, is kept
+        updates = {
+            k: {key: v for key, v in s.items() if key[0] not in owned[k]}
+            for k, s in updates.items()
+        }
     remove_stale_temporaries(directory)
     changed: dict[str, bool] = {}
     for kind, new in updates.items():
         merged = policy(existing[kind], new) if new else existing[kind]
         changed[kind] = bool(new) and write_series(directory / f"{kind}.csv", merged)
         if source:
-            owned = provenance.owned_days(spans, kind)
-            days = provenance.claimed(existing[kind], new, merged, covered, owned)
+            days = provenance.claimed(existing[kind], new, merged, covered, owned[kind])
+            if policy is fill_days:  # a fill never takes a day another source gave
+                days -= owned[kind]
             spans = provenance.record(spans, kind, source, days)
     if source and spans and directory.is_dir():
         provenance.write(data_dir, name, spans)
