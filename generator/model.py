@@ -12,7 +12,7 @@ KINDS: tuple[str, ...] = ("overall", "python_major", "python_minor", "system")
 """The pypistats.org dimensions, one CSV file each."""
 
 EXTRA_KINDS: tuple[str, ...] = ("version", "country", "installer", "ci")
-"""Dimensions only BigQuery has."""
+"""Dimensions pypistats.org does not have (ClickHouse has all but ci; BigQuery all)."""
 
 ALL_KINDS: tuple[str, ...] = KINDS + EXTRA_KINDS
 
