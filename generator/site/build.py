@@ -71,10 +71,11 @@ def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | No
         built_on=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         repository_url=config.settings.repository_url,
         coverage=cover,
+        clickhouse_behind=logs.notice,
     )
-    results = build_packages(ctx, config.packages, logs.notice)
+    results = build_packages(ctx, config.packages)
     good = [r for r in results if r.error is None]
-    write_home(ctx, good, logs.notice)
+    write_home(ctx, good)
     write_top(ctx, good)
     write_api_index(ctx, good)
     write_content_pages(ctx, good)
@@ -181,14 +182,11 @@ def scan_coverage(data_dir: Path, packages: Sequence[Package]) -> stats.Coverage
 
 
 _CTX: Context | None = None  # set before forking workers, so they inherit it
-_NOTICE: dict[str, Any] | None = None  # the "ClickHouse is behind" notice, likewise
 
 
-def build_packages(
-    ctx: Context, packages: Sequence[Package], notice: dict[str, Any] | None = None
-) -> list[PackageResult]:
-    global _CTX, _NOTICE
-    _CTX, _NOTICE = ctx, notice
+def build_packages(ctx: Context, packages: Sequence[Package]) -> list[PackageResult]:
+    global _CTX
+    _CTX = ctx
     env()  # compile templates once, before forking
     workers = min(os.cpu_count() or 1, 4)
     items: Iterator[PackageResult]
@@ -217,7 +215,7 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 def _build_one(pkg: Package) -> PackageResult:
     assert _CTX is not None
     try:
-        return build_package(_CTX, pkg, _NOTICE)
+        return build_package(_CTX, pkg)
     except CorruptFileError as exc:  # reported once every other package is built
         return PackageResult(
             pkg.name,

@@ -43,17 +43,15 @@ def _row(r: PackageResult) -> dict[str, Any]:
     return {**dataclasses.asdict(r), "changes": r.changes, "change_pct": month.percent}
 
 
-def write_home(
-    ctx: Context, results: Sequence[PackageResult], notice: dict[str, Any] | None = None
-) -> None:
-    """`notice`: "ClickHouse is behind" (provenance.clickhouse_notice), or None."""
+def write_home(ctx: Context, results: Sequence[PackageResult]) -> None:
+    """The home page; with `ctx.clickhouse_behind`, the "ClickHouse is behind" notice."""
     variables = common(ctx, "", "home")
     variables.update(
         packages=results,
         totals=totals(results),
         groups=groups(results),
         stale_count=sum(r.stale for r in results),
-        clickhouse_behind=notice,
+        clickhouse_behind=ctx.clickhouse_behind,
     )
     render(ctx, "home.html", "index.html", variables)
 

@@ -27,14 +27,12 @@ GAPS_CHARTED = 150  # the most recent gaps shaded on the daily chart (bounds pag
 CHART_KINDS = layout.CHART_KINDS
 
 
-def build_package(
-    ctx: Context, pkg: Package, clickhouse: dict[str, Any] | None = None
-) -> PackageResult:
+def build_package(ctx: Context, pkg: Package) -> PackageResult:
     """Read (and so check) the package's history, then publish it and render its pages.
 
     Every file is read before anything of the package is written into site/: a corrupt
     file, or a symbolic link in data/ (refused unread), leaves nothing of it published.
-    `clickhouse` is the "ClickHouse is behind" notice (provenance.clickhouse_notice)."""
+    `ctx.clickhouse_behind` is the "ClickHouse is behind" notice, when there is one."""
     src = store.package_dir(ctx.data_dir, pkg.normalized)
     overall = store.read_series_fast(src / "overall.csv")
     present = store.kinds_present(src, ALL_KINDS)
@@ -62,7 +60,7 @@ def build_package(
     if summary.last_date:
         write_api(ctx, pkg.normalized, overall, tails, since, summary, sources)
     badges.write_badges(ctx.out_dir, pkg.normalized, overall)
-    about = Origin(spans, sources, _concerns(clickhouse, pkg.normalized, spans))
+    about = Origin(spans, sources, _concerns(ctx.clickhouse_behind, pkg.normalized, spans))
     render_package_page(ctx, pkg, summary, present, tails, about)
     return package_result(ctx, pkg, summary, without)
 

@@ -29,6 +29,7 @@ class Context:
     built_on: str
     repository_url: str = ""  # the setting; empty: the GitHub Actions job's repository, if any
     coverage: stats.Coverage = field(default_factory=stats.Coverage)  # every package's dates
+    clickhouse_behind: dict[str, Any] | None = None  # the notice (provenance.clickhouse_notice)
 
     @property
     def as_of(self) -> str | None:
