@@ -35,6 +35,8 @@ lint: setup
 
 bench: setup
 	$(PY) scripts/benchmark.py
+	bash scripts/ensure-test-tools.sh
+	$(PY) scripts/page_benchmark.py
 
 clean:
 	rm -rf site $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

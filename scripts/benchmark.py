@@ -155,6 +155,13 @@ def main() -> None:
     parser.add_argument(
         "--split", action="store_true", help="also time a build without badges, for comparison"
     )
+    parser.add_argument(
+        "--decade-sample",
+        type=int,
+        default=50,
+        metavar="N",
+        help="also estimate the 1,000-package × 10-year site from N built packages (0: skip)",
+    )
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="pypi-stats-bench-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -201,8 +208,37 @@ def main() -> None:
         print(f"without badges       {elapsed:6.1f} s wall, {cpu:.1f} s CPU (what the badges cost)")
     for old in previous:
         shutil.rmtree(old)
+    if args.decade_sample:
+        decade_size(root / "decade", args.decade_sample)
     if not args.keep:
         shutil.rmtree(root)
+
+
+def decade_size(root: Path, sample: int, target: int = 1000, years: int = 10) -> None:
+    """The size of a `target`-package × `years`-year site, from a built sample of `sample`
+    packages: per-package bytes measured, times `target`, plus what does not grow."""
+    days = 365 * years + 1
+    config, data = generate(root, sample, days)
+    site = root / "site"
+    timed_build(config, data, site)
+    size, _ = site_size(site)
+    per_package = (
+        sum(
+            site_size(site / part / f"bench-pkg-{i:04d}")[0]
+            for part in ("data", "packages", "api/packages", "badges")
+            for i in range(sample)
+        )
+        / sample
+    )
+    fixed = size - per_package * sample
+    total = fixed + per_package * target
+    print(
+        f"{target:,} packages × {years} years  {total / 2**20:6.0f} MiB estimated "
+        f"(GitHub Pages' limit: 1 GiB), from a built sample of {sample}: "
+        f"{per_package / 1000:.0f} kB per package, {per_package / years / 1000:.0f} kB per "
+        f"package-year, {fixed / 2**20:.1f} MiB that does not grow"
+    )
+    shutil.rmtree(root)
 
 
 if __name__ == "__main__":
