@@ -270,6 +270,39 @@ def test_aggregation_is_chosen_by_range_and_partial_periods_are_marked(real_url:
     assert tab.console == []
 
 
+@pytest.mark.parametrize(
+    ("view", "period"),
+    [
+        ("#range=30&agg=day", "day"),
+        ("#range=365&agg=week", "week"),
+        ("#range=all&agg=month", "month"),
+    ],
+)
+def test_the_downloads_chart_draws_the_csv_sums_for_each_aggregation(
+    real_url: str,
+    real_site: Path,  # noqa: F811
+    tab: Tab,
+    view: str,
+    period: str,
+) -> None:
+    """What the chart draws is the CSV's rows summed per day, week (Monday) or month, for
+    every whole period in the range: a guard for any change to how charts load data."""
+    totals: dict[str, int] = {}
+    for (day, category), downloads in overall_rows(real_site, "icepyx").items():
+        if category != "without_mirrors":
+            continue
+        d = dt.date.fromisoformat(day)
+        start = {"day": d, "week": d - dt.timedelta(days=d.weekday()), "month": d.replace(day=1)}
+        key = start[period].isoformat()
+        totals[key] = totals.get(key, 0) + downloads
+    page = tab.open(real_url + "packages/icepyx/" + view)
+    drawn = sorted((d, v) for d, v in line(page, "Without mirrors").items() if v is not None)
+    whole = drawn[1:-1]  # the first and last periods may be cut by the range
+    assert len(whole) >= {"day": 25, "week": 48, "month": 50}[period], drawn
+    assert [(d, totals.get(d, 0)) for d, _ in whole] == whole
+    assert tab.console == []
+
+
 # ---------------------------------------------------------------- data loaded once, quickly
 
 
