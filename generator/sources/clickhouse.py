@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import httpx
 
-from generator import __version__
 from generator.dates import is_date
 from generator.errors import BodyTooLarge, SourceError
 from generator.model import Series
@@ -49,7 +48,6 @@ from generator.sources.retry import RetryPolicy, is_retryable_status, send_with_
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 60.0
-USER_AGENT = f"pypi-download-stats-generator/{__version__} (python-httpx)"
 REQUESTS_PER_MINUTE = 60  # manners: the public service is shared
 ROWS_PER_ANSWER = 20_000  # our own bound on one answer, under the body cap at K=10
 PARAMETER_BYTES = 64 * 1024  # package names per request, well under a 1 MiB URL
@@ -127,7 +125,6 @@ class ClickHouseSource(Closing):
             timeout=timeout,
             deadline=deadline,
             max_body=max_body,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             transport=transport,
             hint=HINT,
             error_bodies=True,

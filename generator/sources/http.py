@@ -30,10 +30,14 @@ from typing import Any, Self
 import httpcore
 import httpx
 
+from generator import __version__
 from generator.errors import BodyTooLarge, SourceError
 from generator.sources.retry import PYPISTATS_HINT
 from generator.units import human_bytes
 
+USER_AGENT = f"pypi-download-stats-generator/{__version__} (python-httpx)"
+JSON_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+"""What every source sends: who asks, and for JSON."""
 MAX_BODY_BYTES = 16 * 1024 * 1024
 """The largest decoded body accepted (pypistats.org's largest real answers are ~100 KB)."""
 REQUEST_DEADLINE = 60.0
@@ -200,7 +204,7 @@ class BoundedClient(Closing):
         self,
         *,
         timeout: float,
-        headers: Mapping[str, str],
+        headers: Mapping[str, str] = JSON_HEADERS,
         deadline: float = REQUEST_DEADLINE,
         max_body: int = MAX_BODY_BYTES,
         transport: httpx.BaseTransport | None = None,

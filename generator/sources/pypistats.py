@@ -23,7 +23,6 @@ from typing import Any, cast
 
 import httpx
 
-from generator import __version__
 from generator.dates import is_date
 from generator.errors import RetryBudgetSpent, SourceError
 from generator.model import Series
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 
 ENDPOINTS: tuple[str, ...] = ("overall", "python_minor", "system")
 DEFAULT_TIMEOUT = 30.0
-USER_AGENT = f"pypi-download-stats-generator/{__version__} (python-httpx)"
 
 
 def endpoint_url(api_url: str, name: str, endpoint: str) -> str:
@@ -147,7 +145,6 @@ class PypistatsClient(Closing):
             timeout=timeout,
             deadline=deadline,
             max_body=max_body,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             transport=transport,
         )
 

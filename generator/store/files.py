@@ -73,14 +73,32 @@ def sweep_temporaries(data_dir: Path) -> int:
     return removed
 
 
+def _mode(path: Path) -> int | None:
+    """The path's own mode (a link's, not its target's); None when it does not exist."""
+    try:
+        return os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+
+
 def refuse_link(path: Path) -> None:
     """LinkRefused when `path` is a symbolic link (a missing path is fine)."""
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return
+    mode = _mode(path)
+    if mode is not None and stat.S_ISLNK(mode):
+        raise LinkRefused(path)
+
+
+def is_plain_file(path: Path) -> bool:
+    """Whether `path` exists; LinkRefused, unread, when it is a symbolic link or anything
+    else than a regular file."""
+    mode = _mode(path)
+    if mode is None:
+        return False
     if stat.S_ISLNK(mode):
         raise LinkRefused(path)
+    if not stat.S_ISREG(mode):
+        raise LinkRefused(path, 0, NOT_REGULAR)
+    return True
 
 
 def open_plain(path: Path) -> BinaryIO | None:

@@ -8,19 +8,17 @@ stored). A symbolic link in place of a package's folder or file is refused, neve
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from generator import rows
-from generator.errors import CorruptFileError, LinkRefused, UnstorableRow
+from generator.errors import CorruptFileError, UnstorableRow
 from generator.model import Series
 from generator.names import quoted
 from generator.store import provenance
 from generator.store.csvformat import Tail, parse, parse_fast, parse_tail, serialize
 from generator.store.files import (
-    NOT_REGULAR,
+    is_plain_file,
     read_plain_bytes,
     refuse_link,
     remove_stale_temporaries,
@@ -68,19 +66,7 @@ def kinds_present(directory: Path, kinds: Iterable[str]) -> list[str]:
     A symbolic link (the folder, or a file) or anything else than a regular file is refused
     with LinkRefused, unread: it must never be published."""
     refuse_link(directory)
-    present = []
-    for kind in kinds:
-        path = directory / f"{kind}.csv"
-        try:
-            mode = os.lstat(path).st_mode
-        except FileNotFoundError:
-            continue
-        if stat.S_ISLNK(mode):
-            raise LinkRefused(path)
-        if not stat.S_ISREG(mode):
-            raise LinkRefused(path, 0, NOT_REGULAR)
-        present.append(kind)
-    return present
+    return [kind for kind in kinds if is_plain_file(directory / f"{kind}.csv")]
 
 
 def write_series(path: Path, series: Mapping[tuple[str, str], int]) -> bool:
