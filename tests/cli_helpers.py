@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from generator.cli import main
+
 REPO = Path(__file__).resolve().parent.parent
 PYPISTATS_ONLY = "extras_source: none\n"
 """The setting that keeps a test's runs to pypistats.org (no ClickHouse beside it)."""
@@ -27,6 +31,14 @@ def run_cli(
         timeout=timeout,
         env=full_env,
     )
+
+
+def main_in_process(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    """`python -m generator ARGS` in this process: (exit status, stdout, stderr)."""
+    capsys.readouterr()  # what came before is not this run's
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

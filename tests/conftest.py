@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.realsite import real_site  # noqa: F401  (real_url needs it wherever it is used)
+
 REPO = Path(__file__).resolve().parent.parent
 REALDATA = Path(os.environ.get("REALDATA_DIR", REPO.parent / "shared" / "realdata"))
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -60,3 +62,12 @@ def browser(chromium_path: Path) -> Iterator[Any]:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def real_url(real_site: Path) -> Iterator[str]:  # noqa: F811
+    """The site of the real histories (tests/realsite.py) served at /repo/, as on Pages."""
+    from tests.servers.static_site import serve
+
+    with serve(real_site, "/repo/") as url:
+        yield url

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,12 +63,6 @@ def no_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     site = root / "site"
     build_site(load_config(config), data, site, "")
     with serve(site, "/repo/") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def real_url(real_site: Path) -> Iterator[str]:  # noqa: F811
-    with serve(real_site, "/repo/") as url:
         yield url
 
 

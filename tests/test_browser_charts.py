@@ -30,12 +30,6 @@ BAD_AXIS = re.compile(r"^-?0(\.\d+)?[kMB]$|^-?0\.\d+[kMB]$")
 DRAWN = "[...document.querySelectorAll('.chart[data-chart]')].every(el => +(el.dataset.drawn || 0) >= {n})"
 
 
-@pytest.fixture(scope="module")
-def real_url(real_site: Path) -> Iterator[str]:  # noqa: F811
-    with serve(real_site, "/repo/") as url:
-        yield url
-
-
 class Tab:
     """A page plus every console warning and error, failed request and CSV fetched."""
 

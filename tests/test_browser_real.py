@@ -10,16 +10,9 @@ from typing import Any
 import pytest
 
 from tests.realsite import real_site  # noqa: F401
-from tests.servers.static_site import serve
 from tests.test_browser_site import Watched
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def real_url(real_site: Path) -> Iterator[str]:  # noqa: F811
-    with serve(real_site, "/repo/") as url:
-        yield url
 
 
 @pytest.fixture

@@ -61,12 +61,6 @@ def synthetic_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def real_url(real_site: Path) -> Iterator[str]:  # noqa: F811
-    with serve(real_site, "/repo/") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def described_url(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real histories, then packages.yaml given groups, notes and repository_url, and
     the site built again: as a user would."""

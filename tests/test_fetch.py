@@ -20,14 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
 from generator.errors import UsageError
 from generator.pipeline import fetch
 from generator.pipeline.outcome import Outcome
 from generator.pipeline.select import CREDENTIAL_VARIABLES, resolve_source
 from generator.sources.ratelimit import RateLimiter
 from generator.sources.retry import RetryPolicy
-from tests.cli_helpers import PYPISTATS_ONLY
+from tests.cli_helpers import PYPISTATS_ONLY, main_in_process
 from tests.servers.pypistats_replay import ReplayServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,20 +88,8 @@ class Run:
         return self
 
     def __call__(self, *extra: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        argv = [
-            "fetch",
-            "--config",
-            str(self.config),
-            "--data-dir",
-            str(self.data_dir),
-            "--api-url",
-            self.server.url,
-            *extra,
-        ]
-        code = main(argv)
-        out, err = self.capsys.readouterr()
-        return code, out, err
+        files = ("--config", self.config, "--data-dir", self.data_dir)
+        return main_in_process(self.capsys, "fetch", *files, "--api-url", self.server.url, *extra)
 
 
 @pytest.fixture

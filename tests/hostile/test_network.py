@@ -27,14 +27,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
 from generator.pipeline import fetch
 from generator.pipeline.select import CREDENTIAL_VARIABLES
 from generator.rows import MAX_DOWNLOADS
 from generator.sources import http, pypistats, retry
 from generator.sources.ratelimit import RateLimiter
 from generator.sources.retry import RetryPolicy
-from tests.cli_helpers import PYPISTATS_ONLY
+from tests.cli_helpers import PYPISTATS_ONLY, main_in_process
 from tests.servers.faulty import (
     Behaviour,
     FaultyServer,
@@ -110,10 +109,9 @@ class Harness:
 
     def run(self, *extra: str, api_url: str | None = None) -> tuple[int, str]:
         """main(["fetch", ...]); the exit status and everything printed or logged."""
-        self.capsys.readouterr()
-        argv = ["fetch", "--config", str(self.config), "--data-dir", str(self.data_dir)]
-        code = main([*argv, "--api-url", api_url or self.server.url, *extra])
-        out, err = self.capsys.readouterr()
+        files = ("--config", self.config, "--data-dir", self.data_dir)
+        url = api_url or self.server.url
+        code, out, err = main_in_process(self.capsys, "fetch", *files, "--api-url", url, *extra)
         return code, out + err
 
     def seed(self) -> dict[str, bytes]:

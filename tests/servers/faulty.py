@@ -29,8 +29,9 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from urllib.parse import urlsplit
+
+from tests.servers.running import Running
 
 PREFIX = "/api/packages/"
 ENDPOINTS = ("overall", "python_minor", "system")
@@ -249,7 +250,7 @@ def not_found() -> Behaviour:
 # ---------------------------------------------------------------- the server
 
 
-class FaultyServer:
+class FaultyServer(Running):
     """Threaded HTTP server with scripted faults; a context manager."""
 
     def __init__(self, *, lifetime: float = 300.0) -> None:
@@ -279,17 +280,6 @@ class FaultyServer:
         self._timer.cancel()
         self._httpd.shutdown()
         self._httpd.server_close()
-
-    def __enter__(self) -> FaultyServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def on(self, path: str, *behaviours: Behaviour) -> FaultyServer:
         """Answer `path` ("<pkg>/<endpoint>") with these behaviours in turn; the last repeats."""

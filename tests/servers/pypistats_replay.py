@@ -41,8 +41,9 @@ import time
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
+
+from tests.servers.running import Running
 
 SNAPSHOTS = ("2025-11-15", "2026-05-15", "2026-08-22")
 ENDPOINTS = ("overall", "python_minor", "system", "recent")
@@ -85,7 +86,7 @@ class _Fault:
     hang: float = 5.0
 
 
-class ReplayServer:
+class ReplayServer(Running):
     """Threaded HTTP server replaying pypistats.org; usable as a context manager."""
 
     def __init__(
@@ -132,17 +133,6 @@ class ReplayServer:
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-
-    def __enter__(self) -> ReplayServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # ---------------------------------------------------------------- steering
 
