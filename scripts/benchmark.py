@@ -8,6 +8,10 @@ one package in ten also has the BigQuery extras) into a temporary directory, run
 `python -m generator build` on it in a subprocess, and reports wall time, peak memory
 (the sum of the build's processes, sampled), the size of site/ and one package page's weight.
 Goals on a 2-core machine, 1,000 packages × 3 years: ≤ 15 s, ≤ 1.5 GB, page HTML ≤ 30 KB.
+
+The sites are built as the nightly deploy builds them: packages.yaml names a GitHub
+repository (`--repository-url`), so the history CSVs are linked there and not copied into
+site/; `--copies` times a local build instead, which copies them (history_links).
 """
 
 from __future__ import annotations
@@ -41,7 +45,9 @@ def _generate(job: tuple[Path, list[str], int, frozenset[str], int]) -> None:
     synthetic.write_history(data, names, END, days, extras_for=extras, seed=seed)
 
 
-def generate(root: Path, count: int, days: int) -> tuple[Path, Path]:
+def generate(
+    root: Path, count: int, days: int, settings: dict[str, str] | None = None
+) -> tuple[Path, Path]:
     data = root / "data"
     names = [f"bench-pkg-{i:04d}" for i in range(count)]
     extras = frozenset(names[::10])
@@ -52,7 +58,7 @@ def generate(root: Path, count: int, days: int) -> tuple[Path, Path]:
     config = synthetic.write_config(
         root / "packages.yaml",
         [(n, GROUPS[i % len(GROUPS)]) for i, n in enumerate(names)],
-        {"site_title": "Benchmark"},
+        {"site_title": "Benchmark", **(settings or {})},
     )
     return config, data
 
@@ -88,6 +94,10 @@ WITHOUT_BADGES = (
 )
 
 
+REPOSITORY_URL = "https://github.com/example/pypi-stats"  # as deployed: history not copied
+OUTSIDE_ACTIONS = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+
+
 def timed_build(
     config: Path, data: Path, out: Path, badges: bool = True
 ) -> tuple[float, float, int]:
@@ -98,7 +108,9 @@ def timed_build(
     peak = 0
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(  # packages.yaml alone says which repository the site knows
+        command, cwd=REPO, stderr=subprocess.DEVNULL, env=OUTSIDE_ACTIONS
+    )
     done = threading.Event()
 
     def sample() -> None:
@@ -156,6 +168,16 @@ def main() -> None:
         "--split", action="store_true", help="also time a build without badges, for comparison"
     )
     parser.add_argument(
+        "--repository-url",
+        default=REPOSITORY_URL,
+        help="the repository_url setting of the timed build (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--copies",
+        action="store_true",
+        help="time a local build instead: no repository_url, the history copied into site/",
+    )
+    parser.add_argument(
         "--decade-sample",
         type=int,
         default=50,
@@ -170,7 +192,8 @@ def main() -> None:
     if args.reuse and (root / "packages.yaml").is_file():
         config, data = root / "packages.yaml", root / "data"
     else:
-        config, data = generate(root, args.packages, days)
+        settings = {} if args.copies else {"repository_url": args.repository_url}
+        config, data = generate(root, args.packages, days, settings)
     rows = sum(len(p.read_text().splitlines()) - 1 for p in (data / "bench-pkg-0001").glob("*.csv"))
     print(
         f"generated {args.packages} packages × {days} days in {time.perf_counter() - t:.1f} s "
@@ -187,7 +210,10 @@ def main() -> None:
     size, files = site_size(site)
     page = site / "packages" / "bench-pkg-0001" / "index.html"
     html = page.read_bytes()
-    csv_bytes = sum(p.stat().st_size for p in (site / "data" / "bench-pkg-0001").glob("*.csv"))
+    chunks = sorted((site / "data" / "bench-pkg-0001").glob("chart-*.json"))
+    chunk_bytes = sum(p.stat().st_size for p in chunks)
+    last_two = b"".join(p.read_bytes() for p in chunks[-2:])  # what a 1-year view needs
+    copies = list((site / "data" / "bench-pkg-0001").glob("*.csv"))
     print(
         f"build wall time      {elapsed:6.1f} s   (goal ≤ 15 s; {os.cpu_count()} cores, load before {load:.1f})"
     )
@@ -197,7 +223,16 @@ def main() -> None:
     print(
         f"package page HTML    {len(html) / 1000:6.1f} kB (goal ≤ 30 KB), {len(gzip.compress(html)) / 1000:.1f} kB gzipped"
     )
-    print(f"  its chart data     {csv_bytes / 2**20:6.2f} MiB of CSV, loaded by URL")
+    print(
+        f"  its chart data     {chunk_bytes / 2**20:6.2f} MiB in {len(chunks)} yearly chunks; "
+        f"a 1-year view loads the last two, {len(last_two) / 1000:.0f} kB "
+        f"({len(gzip.compress(last_two)) / 1000:.0f} kB gzipped)"
+    )
+    print(
+        f"  its history CSVs   {sum(p.stat().st_size for p in copies) / 2**20:6.2f} MiB copied"
+        if copies
+        else "  its history CSVs     none copied: the links point at the repository's files"
+    )
     print(
         f"file creation        {file_creation_us(root / 'fs-probe'):6.0f} µs per file on this disk"
     )
@@ -214,29 +249,49 @@ def main() -> None:
         shutil.rmtree(root)
 
 
+DECADE_PARTS = (  # (label, folder in site/, grows with the history)
+    ("chart data", "data", True),
+    ("pages", "packages", True),
+    ("API", "api/packages", False),
+    ("badges", "badges", False),
+)
+
+
 def decade_size(root: Path, sample: int, target: int = 1000, years: int = 10) -> None:
     """The size of a `target`-package × `years`-year site, from a built sample of `sample`
-    packages: per-package bytes measured, times `target`, plus what does not grow."""
+    packages built as deployed (repository_url set: the history is linked, not copied):
+    per-package bytes of each part measured, times `target`, plus what does not grow."""
     days = 365 * years + 1
-    config, data = generate(root, sample, days)
+    config, data = generate(root, sample, days, {"repository_url": REPOSITORY_URL})
     site = root / "site"
     timed_build(config, data, site)
     size, _ = site_size(site)
-    per_package = (
-        sum(
-            site_size(site / part / f"bench-pkg-{i:04d}")[0]
-            for part in ("data", "packages", "api/packages", "badges")
-            for i in range(sample)
-        )
+    parts = {
+        label: sum(site_size(site / folder / f"bench-pkg-{i:04d}")[0] for i in range(sample))
         / sample
-    )
+        for label, folder, _grows in DECADE_PARTS
+    }
+    per_package = sum(parts.values())
     fixed = size - per_package * sample
     total = fixed + per_package * target
+    growing = sum(parts[label] for label, _folder, grows in DECADE_PARTS if grows)
     print(
         f"{target:,} packages × {years} years  {total / 2**20:6.0f} MiB estimated "
-        f"(GitHub Pages' limit: 1 GiB), from a built sample of {sample}: "
-        f"{per_package / 1000:.0f} kB per package, {per_package / years / 1000:.0f} kB per "
-        f"package-year, {fixed / 2**20:.1f} MiB that does not grow"
+        f"(GitHub Pages' limit: 1 GiB), from a built sample of {sample} built as deployed "
+        f"(history CSVs linked to the repository, not copied): {per_package / 1000:.0f} kB "
+        f"per package, {fixed / 2**20:.1f} MiB that does not grow"
+    )
+    for label, _folder, grows in DECADE_PARTS:
+        share = parts[label] * target / 2**20
+        trend = (
+            f"{parts[label] / years / 1000:5.1f} kB per package-year"
+            if grows
+            else "does not grow with the years"
+        )
+        print(f"  {label:<11} {parts[label] / 1000:7.1f} kB per package, {share:5.0f} MiB; {trend}")
+    print(
+        f"  what grows: {growing / years / 1000:.1f} kB per package-year, "
+        f"{growing / years * target / 2**20:.0f} MiB a year for {target:,} packages"
     )
     shutil.rmtree(root)
 

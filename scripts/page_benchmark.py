@@ -10,9 +10,13 @@ and the cache headers GitHub Pages sends (`Cache-Control: max-age=600`, Last-Mod
 Debian's chromium is driven through Playwright and CDP:
 
 - cold: a new browser context under the phone profile (6.4 Mbit/s, 150 ms latency, CPU
-  slowed 4×): the time until every chart on the page is drawn, and the bytes transferred;
+  slowed 4×): the time until the charts in view are drawn, and until every chart on the
+  page is (the page draws those in view first, then the others one per task), and the
+  bytes transferred;
 - warm: the same context loading the page again: the bytes transferred;
-- click: an unthrottled desktop context: from a range click to every chart redrawn.
+- click: an unthrottled desktop context: from a range click to the charts in view
+  redrawn, and to every chart redrawn, timed in the page (the click event's time to each
+  chart's `data-drawn-at`), so Playwright's own overhead is not counted.
 
 Budgets (issue 13): charts drawn ≤ 2.5 s, ≤ 450 KB cold, ≤ 60 KB warm, click ≤ 150 ms.
 This measures; it asserts nothing (timed tests are not tests).
@@ -32,7 +36,6 @@ import statistics
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +48,34 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REALDATA  # noqa: E402
 
 PHONE = {"latency": 150, "downloadThroughput": 6.4e6 / 8, "uploadThroughput": 6.4e6 / 8}
 CPU_SLOWDOWN = 4
-BUDGETS = {"drawn_s": 2.5, "loaded_s": 2.5, "cold_kb": 450, "warm_kb": 60, "click_ms": 150}
-DRAWN = (
-    "() => { const c = [...document.querySelectorAll('.chart[data-chart]')];"
-    " return c.length > 0 && c.every(e => +(e.dataset.drawn || 0) >= 1); }"
-)
+BUDGETS = {
+    "drawn_s": 2.5,
+    "all_drawn_s": None,
+    "loaded_s": 2.5,
+    "cold_kb": 450,
+    "warm_kb": 60,
+    "click_ms": 150,
+    "all_click_ms": None,
+}
+# The charts in view: those whose box meets the window, or the first chart (the downloads)
+# where none does (on a phone, the figures above the charts fill the first screen).
+SEEN = """const seen = c => { const v = c.filter(e => { const b = e.getBoundingClientRect();
+  return b.bottom > 0 && b.top < window.innerHeight; }); return v.length ? v : c.slice(0, 1); };"""
+# Every chart drawn (`inView`: only those in view).
+DRAWN = f"""(inView) => {{ {SEEN}
+  const all = [...document.querySelectorAll('.chart[data-chart]')];
+  const c = inView ? seen(all) : all;
+  return c.length > 0 && c.every(e => +(e.dataset.drawn || 0) >= 1); }}"""
+# After a load: [ms to the charts in view drawn, ms to every chart drawn], from the start.
+DRAWN_AT = f"""() => {{ {SEEN}
+  const c = [...document.querySelectorAll('.chart[data-chart]')];
+  return [Math.max(...seen(c).map(e => +e.dataset.drawnAt)),
+          Math.max(...c.map(e => +e.dataset.drawnAt))]; }}"""
+# After a click: [ms to the charts in view redrawn, ms to every chart redrawn], in the page.
+CLICK_TIMES = f"""(clickAt) => {{ {SEEN}
+  const c = [...document.querySelectorAll('.chart[data-chart]')];
+  const at = e => +e.dataset.drawnAt - clickAt;
+  return [Math.max(...seen(c).map(at)), Math.max(...c.map(at))]; }}"""
 CLICKS = ("[data-range='30']", "[data-range='365']", "[data-range=all]", "[data-range='90']")
 GZIP_TYPES = (".html", ".css", ".js", ".json", ".csv", ".svg", ".txt", ".xml", "")
 
@@ -130,30 +156,39 @@ def phone_context(browser: Any) -> tuple[Any, Any, Meter]:
     return context, page, Meter(cdp)
 
 
-def load(page: Any, meter: Meter, url: str, charts: bool) -> tuple[float, int]:
+def load(page: Any, meter: Meter, url: str, charts: bool) -> tuple[float, float, int]:
+    """Seconds from the navigation's start to the charts in view drawn, and to every chart
+    drawn (timed in the page: each chart's `data-drawn-at`), and the bytes transferred.
+    Without charts: to the load event."""
     page.goto("about:blank")
     before = meter.bytes
-    start = time.perf_counter()
     page.goto(url, wait_until="load", timeout=120_000)
     if charts:
-        page.wait_for_function(DRAWN, timeout=120_000)
-    elapsed = time.perf_counter() - start
+        page.wait_for_function(DRAWN, arg=False, timeout=120_000)
+        in_view, every = page.evaluate(DRAWN_AT)
+    else:
+        in_view = every = page.evaluate(
+            "performance.getEntriesByType('navigation')[0].loadEventEnd"
+        )
     page.wait_for_load_state("networkidle")
-    return elapsed, meter.bytes - before
+    return in_view / 1000, every / 1000, meter.bytes - before
 
 
-def click_ms(browser: Any, url: str) -> float:
-    """The median of range clicks, unthrottled: click → every chart redrawn."""
+def click_ms(browser: Any, url: str) -> tuple[float, float]:
+    """Medians of range clicks, unthrottled: click → the charts in view, and every chart,
+    redrawn (timed in the page)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(url, wait_until="networkidle")
-    page.wait_for_function(DRAWN, timeout=60_000)
-    times = []
+    page.wait_for_function(DRAWN, arg=False, timeout=60_000)
+    page.evaluate(
+        "document.addEventListener('click', () => { window.clickAt = performance.now(); }, true)"
+    )
+    seen, every = [], []
     for selector in CLICKS * 2:
         before = page.evaluate(
             "[...document.querySelectorAll('.chart[data-chart]')].map(e => +e.dataset.drawn)"
         )
-        start = time.perf_counter()
         page.locator(selector).first.click()
         page.wait_for_function(
             "(before) => [...document.querySelectorAll('.chart[data-chart]')]"
@@ -161,46 +196,57 @@ def click_ms(browser: Any, url: str) -> float:
             arg=before,
             timeout=60_000,
         )
-        times.append((time.perf_counter() - start) * 1000)
+        in_view, all_charts = page.evaluate(CLICK_TIMES, page.evaluate("window.clickAt"))
+        seen.append(in_view)
+        every.append(all_charts)
     context.close()
-    return statistics.median(times)
+    return statistics.median(seen), statistics.median(every)
 
 
 def measure(browser: Any, label: str, url: str, charts: bool, runs: int) -> dict[str, float]:
-    drawn, cold, warm = [], [], []
+    drawn, every, cold, warm = [], [], [], []
     for _ in range(runs):
         context, page, meter = phone_context(browser)
-        seconds, sent = load(page, meter, url, charts)
+        seconds, all_seconds, sent = load(page, meter, url, charts)
         drawn.append(seconds)
+        every.append(all_seconds)
         cold.append(sent)
-        warm.append(load(page, meter, url, charts)[1])
+        warm.append(load(page, meter, url, charts)[2])
         context.close()
     figures = {
         "drawn_s": statistics.median(drawn),
+        "all_drawn_s": statistics.median(every),
         "cold_kb": statistics.median(cold) / 1000,
         "warm_kb": statistics.median(warm) / 1000,
     }
     if charts:
-        figures["click_ms"] = click_ms(browser, url)
+        figures["click_ms"], figures["all_click_ms"] = click_ms(browser, url)
     else:
         figures["loaded_s"] = figures.pop("drawn_s")
+        del figures["all_drawn_s"]
     return figures
 
 
 def report(label: str, figures: dict[str, float]) -> None:
-    units = {"drawn_s": "s", "loaded_s": "s", "cold_kb": "KB", "warm_kb": "KB", "click_ms": "ms"}
     words = {
-        "drawn_s": "charts drawn (phone, cold)",
-        "loaded_s": "loaded (phone, cold)",
-        "cold_kb": "transferred, cold",
-        "warm_kb": "transferred, repeat visit",
-        "click_ms": "range click → redrawn (desktop)",
+        "drawn_s": ("charts in view drawn (phone, cold)", "s"),
+        "all_drawn_s": ("  every chart drawn", "s"),
+        "loaded_s": ("loaded (phone, cold)", "s"),
+        "cold_kb": ("transferred, cold", "KB"),
+        "warm_kb": ("transferred, repeat visit", "KB"),
+        "click_ms": ("range click → charts in view (desktop)", "ms"),
+        "all_click_ms": ("  → every chart redrawn", "ms"),
     }
     print(f"\n{label}")
     for key, value in figures.items():
+        text, unit = words[key]
         budget = BUDGETS[key]
-        verdict = "met" if value <= budget else "OVER"
-        print(f"  {words[key]:34s} {value:8.2f} {units[key]:2s}  (budget {budget:g}: {verdict})")
+        verdict = (
+            ""
+            if budget is None
+            else f"  (budget {budget:g}: " + ("met)" if value <= budget else "OVER)")
+        )
+        print(f"  {text:40s} {value:8.2f} {unit:2s}{verdict}")
 
 
 def main() -> None:

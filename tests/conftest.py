@@ -16,6 +16,17 @@ REALDATA = Path(os.environ.get("REALDATA_DIR", REPO.parent / "shared" / "realdat
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = REPO / "tests" / "artifacts"
 
+# What a GitHub Actions job sets (tests.yml runs the suite in one): a site built there links
+# to that repository's history files instead of copying them (site.history_links). Every
+# build in the tests is a local one unless a test sets these itself.
+NO_GITHUB = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in NO_GITHUB:
+        os.environ.pop(name, None)
+
+
 # Flags that keep Chromium off the network: this machine has none, and tests must not try.
 CHROMIUM_ARGS = [
     "--headless=new",

@@ -31,7 +31,7 @@ DRAWN = "[...document.querySelectorAll('.chart[data-chart]')].every(el => +(el.d
 
 
 class Tab:
-    """A page plus every console warning and error, failed request and CSV fetched."""
+    """A page plus every console warning and error, failed request and data file fetched."""
 
     def __init__(self, browser: Any, width: int = 1280) -> None:
         self.context = browser.new_context(
@@ -39,13 +39,15 @@ class Tab:
         )
         self.page = self.context.new_page()
         self.console: list[str] = []
-        self.csv_requests: list[str] = []
+        self.data_requests: list[str] = []  # history CSVs and chart chunks
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.console.append(f"page error: {e}"))
         self.page.on("requestfailed", self._failed)
-        self.page.on(
-            "request", lambda r: self.csv_requests.append(r.url) if ".csv" in r.url else None
-        )
+        self.page.on("request", self._request)
+
+    def _request(self, request: Any) -> None:
+        if ".csv" in request.url or "/chart-" in request.url:
+            self.data_requests.append(request.url)
 
     def _failed(self, request: Any) -> None:
         if request.failure != "net::ERR_ABORTED":  # left behind by the next navigation
@@ -297,15 +299,64 @@ def test_the_downloads_chart_draws_the_csv_sums_for_each_aggregation(
     assert tab.console == []
 
 
+def period_start(day: str, period: str) -> str:
+    d = dt.date.fromisoformat(day)
+    start = {"day": d, "week": d - dt.timedelta(days=d.weekday()), "month": d.replace(day=1)}
+    return start[period].isoformat()
+
+
+@pytest.mark.parametrize(
+    ("view", "period", "least"),
+    [
+        ("#range=30&agg=day", "day", 25),
+        ("#range=all&agg=week", "week", 30),
+        ("#range=all&agg=month", "month", 7),
+    ],
+)
+def test_a_breakdown_chart_draws_the_csv_sums_for_each_aggregation(
+    real_url: str,
+    real_site: Path,  # noqa: F811
+    tab: Tab,
+    view: str,
+    period: str,
+    least: int,
+) -> None:
+    """Each Python version the chart shows, and "other" for the rest, is the CSV's rows
+    summed per whole day, week or month: the same guard for the breakdown charts."""
+    rows = store.read_series(real_site / "data" / "osslili" / "python_minor.csv")
+    page = tab.open(real_url + "packages/osslili/" + view)
+    cats = built(page, "chart-python-minor", "cats")
+    expected: dict[tuple[str, str], int] = {}
+    for (day, category), downloads in rows.items():
+        key = (period_start(day, period), category if category in cats else "other")
+        expected[key] = expected.get(key, 0) + downloads
+    drawn = page.evaluate(
+        """() => document.querySelector('#chart-python-minor .chart')._built.datasets.long
+             .map(r => { const d = new Date(r.date);
+               return [[d.getFullYear(), String(d.getMonth() + 1).padStart(2, '0'),
+                        String(d.getDate()).padStart(2, '0')].join('-'), r.cat, r.value]; })"""
+    )
+    periods = sorted({d for d, _, _ in drawn})[1:-1]  # the first and last may be cut
+    assert len(periods) >= least, periods
+    assert len(cats) >= 4 and "3.11" in cats
+    compared = [(d, c, v) for d, c, v in drawn if d in periods and v is not None]
+    assert len(compared) >= least * len(cats) * 0.9
+    assert [(d, c, expected.get((d, c), 0)) for d, c, _ in compared] == compared
+    assert tab.console == []
+
+
 # ---------------------------------------------------------------- data loaded once, quickly
 
 
-def test_clicks_reuse_the_parsed_csvs_and_redraw_quickly(
+def test_clicks_reuse_the_loaded_years_and_redraw_quickly(
     real_url: str, tab: Tab, capsys: pytest.CaptureFixture[str]
 ):
     page = tab.open(real_url + "packages/osslili/")
-    first = sorted(tab.csv_requests)
-    assert len(first) == 4 and len(set(first)) == 4  # overall, python_minor, major, system
+    years = page.locator("[data-range-group]").get_attribute("data-years").split()
+    first = sorted(tab.data_requests)
+    # the default year (with the 27 days before it) needs at most three calendar years,
+    # however long the history; no CSV is fetched to draw
+    assert 1 <= len(first) <= 3 and all("/chart-" in url for url in first), first
     times = []
     for key in ("30", "90", "180", "all", "365"):
         times.append(tab.click(f"[data-range='{key}']"))
@@ -313,7 +364,9 @@ def test_clicks_reuse_the_parsed_csvs_and_redraw_quickly(
         times.append(tab.click(f"[data-agg={agg}]"))
     tab.click("#chart-system [data-mode=pct]")
     tab.click("#chart-overall [data-scale=log]")
-    assert sorted(tab.csv_requests) == first  # not one CSV fetched again
+    loaded = sorted(tab.data_requests)
+    assert len(loaded) == len(set(loaded))  # not one year fetched twice
+    assert len(loaded) == int(years[-1]) - int(years[0]) + 1  # "All" loaded the rest, once
     with capsys.disabled():
         print(f"\nclick to redraw (ms): {[round(t) for t in times]}")
     # a sanity bound, not a benchmark (parallel test workers share the CPU)
@@ -356,14 +409,15 @@ def test_each_chart_has_a_summary_and_its_table(real_url: str, tab: Tab):
 def test_axis_numbers_read_like_people_write_them(real_url: str, tab: Tab):
     page = tab.open(real_url + "packages/osslili/")
     expr = page.evaluate(
-        "window.PYPISTATS_CHARTS.templates.overall.layer[3].encoding.y.axis.labelExpr"
+        "window.PYPISTATS_CHARTS.templates.overall.axes.find(a => a.encode).encode"
+        ".labels.update.text.signal"
     )
+    assert expr == page.evaluate("window.PYPISTATS_CHARTS.numberExpr")
     values = [0, 200, 400, 1000, 1250, 1500, 2_000_000, 2_500_000, 0.5, 3e9]
     out = page.evaluate(
-        """([expr, values]) => Promise.all(values.map(v => window.vegaEmbed(
-             document.createElement('div'),
-             {signals: [{name: 'out', update: expr.replace(/datum\\.value/g, String(v))}]},
-             {mode: 'vega', actions: false}).then(r => r.view.signal('out'))))""",
+        """([expr, values]) => Promise.all(values.map(v => new vega.View(vega.parse(
+             {signals: [{name: 'out', update: expr.replace(/datum\\.value/g, String(v))}]}))
+             .runAsync().then(view => view.signal('out'))))""",
         [expr, values],
     )
     assert out == ["0", "200", "400", "1k", "1.25k", "1.5k", "2M", "2.5M", "0.5", "3B"]

@@ -43,7 +43,6 @@ packages:
   - name: upmex
     group: SemClone
 """
-NO_GITHUB = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY")
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +52,7 @@ def synthetic_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config, data = make_inputs(root)
     site = root / "site"
     site.mkdir()
-    with serve(site, "/repo/") as url, pytest.MonkeyPatch.context() as env:
-        for name in NO_GITHUB:
-            env.delenv(name, raising=False)
+    with serve(site, "/repo/") as url:  # outside GitHub Actions (conftest.NO_GITHUB)
         build_site(load_config(config), data, site, url)
         yield url
 
@@ -68,7 +65,7 @@ def described_url(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     site = build_real_site(realdata, root)
     (root / "packages.yaml").write_text(DESCRIBED, encoding="utf-8")
     common = ("--config", root / "packages.yaml", "--data-dir", root / "data")
-    result = run_cli("build", *common, "--out", site, env={n: "" for n in NO_GITHUB})
+    result = run_cli("build", *common, "--out", site)
     assert result.returncode == 0, result.stderr
     with serve(site, "/repo/") as url:
         yield url

@@ -31,8 +31,11 @@ PACKAGES = [
 ]
 
 
-def make_inputs(root: Path, sample: bool = False, runs: bool = False) -> tuple[Path, Path]:
-    """packages.yaml + data/ with synthetic history (one package has BigQuery extras)."""
+def make_inputs(
+    root: Path, sample: bool = False, runs: bool = False, settings: dict[str, str] | None = None
+) -> tuple[Path, Path]:
+    """packages.yaml + data/ with synthetic history (one package has BigQuery extras);
+    `settings` are added to packages.yaml's."""
     data = root / "data"
     synthetic.write_package(
         data / "big-package",
@@ -87,7 +90,9 @@ def make_inputs(root: Path, sample: bool = False, runs: bool = False) -> tuple[P
             ),
         )
         add_clickhouse(data)
-    config = synthetic.write_config(root / "packages.yaml", PACKAGES, {"site_title": "Test stats"})
+    config = synthetic.write_config(
+        root / "packages.yaml", PACKAGES, {"site_title": "Test stats", **(settings or {})}
+    )
     return config, data
 
 
@@ -121,13 +126,37 @@ def add_clickhouse(data: Path) -> None:
     provenance.write(data, "extras-pkg", spans)
 
 
+REPOSITORY = "https://github.com/example-org/pypi-stats"
+RAW = "https://raw.githubusercontent.com/example-org/pypi-stats/HEAD/"
+ALL_KINDS_OF_EXTRAS = (
+    "overall",
+    "python_minor",
+    "python_major",
+    "system",
+    "version",
+    "country",
+    "installer",
+    "ci",
+)
+
+
+def _build(root: Path, settings: dict[str, str] | None = None) -> Path:
+    config, data = make_inputs(root, runs=True, settings=settings)
+    out = root / "site"
+    build_site(load_config(config), data, out, "")  # outside GitHub Actions (conftest)
+    return out
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("site-build")
-    config, data = make_inputs(root, runs=True)
-    out = root / "site"
-    build_site(load_config(config), data, out, "")
-    return out
+    """The site as a local build makes it: no repository known, the history copied."""
+    return _build(tmp_path_factory.mktemp("site-build"))
+
+
+@pytest.fixture(scope="module")
+def repo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as the nightly deploy builds it: it knows its GitHub repository."""
+    return _build(tmp_path_factory.mktemp("repo-site-build"), {"repository_url": REPOSITORY})
 
 
 def pages(site: Path) -> list[Path]:
@@ -138,14 +167,11 @@ class _Links(html.parser.HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.links: list[str] = []
-        self.data_urls: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             if value and name in ("href", "src"):
                 self.links.append(value)
-            if value and name == "data-url":
-                self.data_urls.append(value)
 
 
 def links_of(page: Path) -> _Links:
@@ -174,8 +200,12 @@ def test_every_page_type_is_built(site: Path):
         assert (site / path).is_file(), path
 
 
-def test_every_internal_link_is_relative_and_resolves_under_a_sub_path(site: Path):
+@pytest.mark.parametrize("which", ["site", "repo_site"])
+def test_every_internal_link_is_relative_and_resolves_under_a_sub_path(
+    request: pytest.FixtureRequest, which: str
+):
     """Served from https://user.github.io/repo/, a link starting with "/" would leave /repo/."""
+    site = request.getfixturevalue(which)
     base = "http://host/repo/"
     checked = 0
     for page in pages(site):
@@ -183,7 +213,7 @@ def test_every_internal_link_is_relative_and_resolves_under_a_sub_path(site: Pat
             continue  # uses --base-url (see test_404_page_uses_base_url)
         page_url = urljoin(base, page.relative_to(site).as_posix())
         found = links_of(page)
-        for link in found.links + found.data_urls:
+        for link in found.links:
             if link.startswith(("https://", "mailto:", "#")):
                 continue
             assert not link.startswith(("/", "http:")), f"{page}: {link} is not relative"
@@ -197,27 +227,15 @@ def test_every_internal_link_is_relative_and_resolves_under_a_sub_path(site: Pat
     assert checked > 100
 
 
-def test_history_files_are_published_unchanged_and_charts_load_them_by_url(
+def test_a_local_build_publishes_copies_of_the_history_files_and_links_to_them(
     site: Path, tmp_path: Path
 ):
     page = site / "packages" / "extras-pkg" / "index.html"
     text = page.read_text()
-    urls = links_of(page).data_urls
-    assert sorted(u.rsplit("/", 1)[1] for u in urls) == sorted(
-        f"{k}.csv"
-        for k in (
-            "overall",
-            "python_minor",
-            "python_major",
-            "system",
-            "version",
-            "country",
-            "installer",
-            "ci",
-        )
-    )
-    for url in urls:  # the same files are the "download CSV" links
-        assert f'href="{url}" download' in text
+    urls = [a["href"] for a in _attributes(text, "csv")]  # each chart's "CSV" link
+    assert sorted(urls) == sorted(f"../../data/extras-pkg/{k}.csv" for k in ALL_KINDS_OF_EXTRAS)
+    for url in urls:  # the same files are the Data card's links
+        assert text.count(f'href="{url}" download') == 2
     data = site.parent / "data"
     for kind_file in (data / "extras-pkg").iterdir():
         assert (
@@ -227,6 +245,169 @@ def test_history_files_are_published_unchanged_and_charts_load_them_by_url(
     first_row = (data / "extras-pkg" / "python_minor.csv").read_text().splitlines()[1]
     assert first_row not in text
     assert '"values"' not in text
+
+
+# ---------------------------------------------------------------- chart chunks, history links
+
+
+class _Elements(html.parser.HTMLParser):
+    """The attributes of every element with the class `wanted`."""
+
+    def __init__(self, wanted: str) -> None:
+        super().__init__()
+        self.wanted = wanted
+        self.found: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if self.wanted in values.get("class", "").split():
+            self.found.append(values)
+
+
+def _attributes(page: str, css_class: str) -> list[dict[str, str]]:
+    parser = _Elements(css_class)
+    parser.feed(page)
+    return parser.found
+
+
+@pytest.mark.parametrize("which", ["site", "repo_site"])
+def test_chart_chunks_hold_every_row_and_the_page_says_where_and_which_years(
+    request: pytest.FixtureRequest, which: str
+):
+    from tests.test_chart_data import decode
+
+    site = request.getfixturevalue(which)
+    data = site.parent / "data"
+    for name in ("big-package", "small-pkg", "extras-pkg"):
+        history = {p.stem: store.read_series(p) for p in (data / name).glob("*.csv")}
+        chunks = {
+            int(p.stem.removeprefix("chart-")): p.read_text(encoding="utf-8")
+            for p in (site / "data" / name).glob("chart-*.json")
+        }
+        assert decode(chunks) == history, name
+        first = min(d for s in history.values() for d, _ in s)
+        last = max(d for s in history.values() for d, _ in s)
+        assert sorted(chunks) == list(range(int(first[:4]), int(last[:4]) + 1)), name
+        page = (site / "packages" / name / "index.html").read_text(encoding="utf-8")
+        (toolbar,) = _attributes(page, "toolbar")
+        assert toolbar["data-chart-data"] == f"../../data/{name}/chart-"
+        assert toolbar["data-years"] == f"{first[:4]} {last[:4]}"
+        charts = _attributes(page, "chart")
+        assert charts and all(c["data-kind"] in history for c in charts)
+        for chart in charts:
+            days = sorted(d for d, _ in history[chart["data-kind"]])
+            assert (chart["data-kind-first"], chart["data-kind-last"]) == (days[0], days[-1])
+    assert not (site / "data" / "not-fetched").exists()  # no rows, no chunk
+    big = sorted(p.name for p in (site / "data" / "big-package").glob("chart-*.json"))
+    assert big == ["chart-2024.json", "chart-2025.json", "chart-2026.json"]
+
+
+def test_a_local_build_says_the_csv_files_are_copies(site: Path):
+    page = (site / "packages" / "extras-pkg" / "index.html").read_text(encoding="utf-8")
+    assert 'data-history-home="site"' in page
+    assert "published with this site under <code>data/extras-pkg/</code>" in page
+    index = json.loads((site / "api" / "packages.json").read_text())
+    (entry,) = [p for p in index["packages"] if p["normalized"] == "extras-pkg"]
+    assert entry["data"] == "data/extras-pkg/"  # relative: no base_url given
+
+
+def test_with_a_github_repository_the_history_links_are_its_raw_files_and_site_has_no_copy(
+    repo_site: Path,
+):
+    data = repo_site.parent / "data"
+    page_path = repo_site / "packages" / "extras-pkg" / "index.html"
+    page = page_path.read_text(encoding="utf-8")
+    expected = [f"{RAW}data/extras-pkg/{k}.csv" for k in ALL_KINDS_OF_EXTRAS]
+    assert sorted(a["href"] for a in _attributes(page, "csv")) == sorted(expected)
+    for url in expected:  # the Data card's links and each chart's "CSV" link
+        assert page.count(f'href="{url}" download') == 2
+    assert 'data-history-home="repository"' in page
+    assert f'committed to <a href="{REPOSITORY}">the repository</a>' in page
+    # the provenance file is still published with the site, as committed
+    provenance_copy = repo_site / "data" / "_meta" / "provenance" / "extras-pkg.csv"
+    assert (
+        provenance_copy.read_bytes()
+        == (data / "_meta" / "provenance" / "extras-pkg.csv").read_bytes()
+    )
+    assert 'href="../../data/_meta/provenance/extras-pkg.csv"' in page
+    # no copy of any history file anywhere in site/: only the chart chunks
+    published = sorted(p.relative_to(repo_site).as_posix() for p in (repo_site / "data").rglob("*"))
+    assert [p for p in published if p.endswith(".csv") and not p.startswith("data/_meta/")] == []
+    for name in ("big-package", "small-pkg", "extras-pkg"):
+        names = {p.name for p in (repo_site / "data" / name).iterdir()}
+        assert names and all(re.fullmatch(r"chart-\d{4}\.json", n) for n in names), names
+    # every link to a history file on every page goes to the repository
+    for html_page in pages(repo_site):
+        for link in links_of(html_page).links:
+            if link.endswith(".csv") and "/_meta/" not in link:
+                assert link.startswith(f"{RAW}data/"), (html_page, link)
+    index = json.loads((repo_site / "api" / "packages.json").read_text())
+    assert {p["normalized"]: p["data"] for p in index["packages"]}["extras-pkg"] == (
+        f"{RAW}data/extras-pkg/"
+    )
+
+
+def _one_package_site(root: Path, settings: dict[str, str] | None = None) -> Path:
+    data = root / "data"
+    synthetic.write_package(data / "solo", seed=5, start=END - dt.timedelta(days=40), days=41)
+    config = synthetic.write_config(root / "packages.yaml", [("solo", None)], settings)
+    build_site(load_config(config), data, root / "site", "")
+    return root / "site"
+
+
+def test_inside_github_actions_the_job_repository_is_where_the_history_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "someone/stats")
+    site = _one_package_site(tmp_path)
+    page = (site / "packages" / "solo" / "index.html").read_text(encoding="utf-8")
+    raw = "https://raw.githubusercontent.com/someone/stats/HEAD/data/solo/overall.csv"
+    assert f'href="{raw}" download' in page
+    assert sorted(p.name for p in (site / "data" / "solo").iterdir()) == ["chart-2026.json"]
+
+
+@pytest.mark.parametrize(
+    "repository",
+    ["https://gitlab.com/someone/stats", "https://github.example.org/someone/stats"],
+)
+def test_a_repository_not_on_github_com_keeps_the_copies(tmp_path: Path, repository: str):
+    site = _one_package_site(tmp_path, {"repository_url": repository})
+    page = (site / "packages" / "solo" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../data/solo/overall.csv" download' in page
+    assert "raw.githubusercontent.com" not in page
+    published = sorted(p.name for p in (site / "data" / "solo").iterdir())
+    assert published == [
+        "chart-2026.json",
+        "overall.csv",
+        "python_major.csv",
+        "python_minor.csv",
+        "system.csv",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("repository", "raw"),
+    [
+        ("https://github.com/o/r", "https://raw.githubusercontent.com/o/r/HEAD/"),
+        ("https://github.com/o/r/", "https://raw.githubusercontent.com/o/r/HEAD/"),
+        ("https://github.com/o/r.git", "https://raw.githubusercontent.com/o/r/HEAD/"),
+        ("https://www.github.com/o/r", "https://raw.githubusercontent.com/o/r/HEAD/"),
+        ("https://github.com/o", ""),
+        ("https://github.com/o/r/tree/main", ""),
+        ("http://github.com/o/r", ""),
+        ("https://gitlab.com/o/r", ""),
+        ("", ""),
+    ],
+)
+def test_only_a_github_com_repository_has_raw_files(repository: str, raw: str):
+    from generator.site import history_links
+
+    assert history_links.raw_files_url(repository) == raw
+    assert history_links.history_home(repository, {}) == raw
+    assert history_links.history_url(raw, "../../", "p", "system") == (
+        f"{raw or '../../'}data/p/system.csv"
+    )
 
 
 def test_extra_charts_appear_only_where_their_file_exists(site: Path):
@@ -310,12 +491,9 @@ def test_python_versions_sort_numerically_in_charts():
 
 def test_page_lists_python_categories_in_numeric_order(site: Path):
     text = (site / "packages" / "big-package" / "index.html").read_text()
-    match = re.search(
-        r'data-chart="category" data-url="[^"]*python_minor.csv" data-mode="abs" data-cats=\'([^\']*)\'',
-        text,
-    )
-    assert match is not None
-    cats = json.loads(match.group(1))
+    (chart,) = [c for c in _attributes(text, "chart") if c["data-kind"] == "python_minor"]
+    assert chart["data-chart"] == "category" and chart["data-mode"] == "abs"
+    cats = json.loads(chart["data-cats"])
     versions = [c for c in cats if c[0].isdigit()]
     assert versions == sorted(versions, key=lambda v: tuple(int(x) for x in v.split(".")))
     assert "3.10" in versions and versions.index("3.10") > versions.index("3.9")
@@ -617,9 +795,8 @@ def test_real_semclone_responses_come_back_unchanged(tmp_path: Path, realdata: P
     for kind, body in originals.items():
         assert json.loads((api / f"{kind}.json").read_text()) == body, kind
     page = (tmp_path / "site" / "packages" / "purl2src" / "index.html").read_text()
-    match = re.search(r"python_minor.csv\" data-mode=\"abs\" data-cats='([^']*)'", page)
-    assert match is not None
-    cats = json.loads(match.group(1))
+    (chart,) = [c for c in _attributes(page, "chart") if c["data-kind"] == "python_minor"]
+    cats = json.loads(chart["data-cats"])
     versions = [c for c in cats if c[0].isdigit()]
     assert versions == sorted(versions, key=lambda v: tuple(map(int, v.split("."))))
     assert versions.index("3.9") < versions.index("3.10") < versions.index("3.14")
@@ -660,29 +837,6 @@ def test_duplicate_row_in_overall_is_reported(tmp_path: Path):
     )
     with pytest.raises(CorruptFileError, match="duplicate"):
         store.read_series_fast(path)
-
-
-def test_chart_templates_are_built_with_altair_and_cached(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    from generator.site import assets
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    text = assets.charts_js()
-    payload = json.loads(text.removeprefix("window.PYPISTATS_CHARTS = ").rstrip().rstrip(";"))
-    assert set(payload["templates"]) == {"overall", "category", "category_pct", "bars", "bars_pct"}
-    for name, spec in payload["templates"].items():
-        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6"), name
-        dumped = json.dumps(spec)
-        # the page hands every layer its values as a named dataset: no URL, no data inside
-        assert '"url"' not in dumped and '"values"' not in dumped, name
-        assert '"data": {"name": ' in dumped, name
-    assert payload["change"]["date"] == "2026-08-24"
-    assert '"format": ".0%"' in json.dumps(payload["templates"]["category_pct"])
-    cached = list((tmp_path / "pypi-download-stats").glob("charts-*.js"))
-    assert len(cached) == 1
-    cached[0].write_text("window.PYPISTATS_CHARTS = {};\n")  # the cache is what is served
-    assert assets.charts_js() == "window.PYPISTATS_CHARTS = {};\n"
 
 
 def test_published_history_is_a_copy_so_writing_into_site_never_changes_data(tmp_path: Path):

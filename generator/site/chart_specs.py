@@ -8,7 +8,7 @@ fills the placeholders described in `generator.site.charts`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 
@@ -140,24 +140,25 @@ def _series_color(legend: bool = True) -> alt.Color:
     return alt.Color(
         "label:N",
         title=None,
-        sort=DOMAIN,
         scale=alt.Scale(domain=DOMAIN, range=RANGE),
         legend=alt.Legend() if legend else None,
     )
 
 
-def overall_template() -> dict[str, Any]:
-    """Downloads with and without mirrors (daily: plus 7- and 28-day averages).
+def overall_template(log: bool = False) -> dict[str, Any]:
+    """Downloads with and without mirrors (daily: plus 7- and 28-day averages); `log`: on
+    a symmetric log scale, which starts at 0 (a day without downloads stays on the chart).
 
     `lines` holds one row per period and series ({date, label, value, width}); a null
     value breaks the line. `points` marks weekly or monthly points, hollow when partial.
     """
+    scale: Literal["symlog", "linear"] = "symlog" if log else "linear"
     lines = (
         alt.Chart(_data(LINES))
         .mark_line(aria=False, interpolate="monotone")
         .encode(
             x=_x(),
-            y=alt.Y("value:Q", scale=alt.Scale(type="linear"), axis=_count_axis("downloads")),
+            y=alt.Y("value:Q", scale=alt.Scale(type=scale), axis=_count_axis("downloads")),
             color=_series_color(),
             strokeWidth=alt.StrokeWidth("width:Q", legend=None, scale=None),
         )
@@ -167,7 +168,7 @@ def overall_template() -> dict[str, Any]:
         .mark_point(aria=False, size=30, strokeWidth=1.5, opacity=1, filled=True)
         .encode(
             x=alt.X("date:T"),
-            y=alt.Y("value:Q", scale=alt.Scale(type="linear")),
+            y=alt.Y("value:Q", scale=alt.Scale(type=scale)),
             color=_series_color(),
             # a partial week or month is a hollow point
             fillOpacity=alt.when("datum.partial").then(alt.value(0)).otherwise(alt.value(1)),
@@ -198,9 +199,7 @@ def category_template(percent: bool) -> dict[str, Any]:
                 if percent
                 else _count_axis("downloads"),
             ),
-            color=alt.Color(
-                "cat:N", title=None, scale=alt.Scale(domain=DOMAIN, range=RANGE), sort=DOMAIN
-            ),
+            color=alt.Color("cat:N", title=None, scale=alt.Scale(domain=DOMAIN, range=RANGE)),
             order=alt.Order("order:Q", sort="descending"),
         )
     )

@@ -49,6 +49,9 @@ OVERALL_SERIES = {
     "ma28": ("28-day average", "#117733", 2.2),
 }
 MAX_CATEGORIES = 10
+# The 28-day average's first point needs the 27 days before a range: a range loads the
+# chart chunks of those days too (charts-page.js, chart_data.years_for).
+WARMUP_DAYS = 27
 
 # Axis numbers as people write them: 0, 200, 1.5k, 2M (never "0k", "0M" or "0.2k").
 # A Vega expression (the axes' labelExpr); static/charts-page.js uses the same rule.

@@ -4,7 +4,7 @@ and why."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,14 +75,15 @@ CHART_KINDS = (
 
 
 def chart_entries(
-    root: str,
-    normalized: str,
     present: Sequence[str],
     tails: dict[str, store.Tail],
+    csv_urls: Mapping[str, str],
+    bounds: Mapping[str, tuple[str, str]],
     gaps: Sequence[tuple[str, str]] = (),
     nodata: Sequence[tuple[str, str]] = (),
 ) -> list[dict[str, Any]]:
-    """What each chart's markup carries for charts-page.js: its CSV, the categories and
+    """What each chart's markup carries for charts-page.js: its kind's history file
+    (`csv_urls`, the "CSV" link) and its first and last day (`bounds`), the categories and
     colours for the page's default range (the script chooses them again for the range
     shown, with `limit` and `numeric`), and, on the overall chart, the missing days:
     `gaps` (outages) and `nodata` (a single-package site's days without rows)."""
@@ -106,7 +107,9 @@ def chart_entries(
                 "toggle": ck.toggle,
                 "mode": ck.mode,
                 "wide": ck.wide,
-                "csv": f"{root}data/{normalized}/{ck.kind}.csv",
+                "csv": csv_urls[ck.kind],
+                "first": bounds.get(ck.kind, ("", ""))[0],
+                "last": bounds.get(ck.kind, ("", ""))[1],
                 "cats": cats,
                 "colors": charts.colours(cats),
                 "limit": ck.limit,

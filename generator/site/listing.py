@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator import resources, stats, store
-from generator.site import api, content, costs, pages
+from generator.site import api, content, costs, history_links, pages
 from generator.site.render import Context, PackageResult, common, render
 from generator.store import clickhouse_log, runlog
 from generator.store.clickhouse_log import ClickHouseRun
@@ -96,6 +96,7 @@ def write_top(ctx: Context, results: Sequence[PackageResult]) -> None:
 
 
 def write_api_index(ctx: Context, results: Sequence[PackageResult]) -> None:
+    home = history_links.history_home(ctx.repository_url)  # where `data` points
     entries = [
         {
             "name": r.name,
@@ -107,7 +108,7 @@ def write_api_index(ctx: Context, results: Sequence[PackageResult]) -> None:
             "total": r.total,
             "page": f"{ctx.base_url}packages/{r.normalized}/",
             "api": f"{ctx.base_url}api/packages/{r.normalized}/",
-            "data": f"{ctx.base_url}data/{r.normalized}/",
+            "data": history_links.history_folder(home, ctx.base_url, r.normalized),
         }
         for r in sorted(results, key=lambda r: r.normalized)
     ]

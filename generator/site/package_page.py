@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 from generator import badges, derive, stats, store
 from generator.config import Package
 from generator.model import ALL_KINDS, Series
-from generator.site import api, content, layout
+from generator.site import api, chart_data, content, history_links, layout
 from generator.site import provenance as origin
 from generator.site.render import Context, PackageResult, common, render
 from generator.store import provenance as recorded
@@ -30,12 +30,18 @@ CHART_KINDS = layout.CHART_KINDS
 def build_package(ctx: Context, pkg: Package) -> PackageResult:
     """Read (and so check) the package's history, then publish it and render its pages.
 
-    Every file is read before anything of the package is written into site/: a corrupt
-    file, or a symbolic link in data/ (refused unread), leaves nothing of it published.
+    Every file is read whole, once, before anything of the package is written into site/:
+    a corrupt file, or a symbolic link in data/ (refused unread), leaves nothing of it
+    published. The rows read make the chart chunks and the API's window (chart_data).
     `ctx.clickhouse_behind` is the "ClickHouse is behind" notice, when there is one."""
     src = store.package_dir(ctx.data_dir, pkg.normalized)
     overall = store.read_series_fast(src / "overall.csv")
     present = store.kinds_present(src, ALL_KINDS)
+    history = {
+        k: overall if k == "overall" else store.read_series_fast(src / f"{k}.csv") for k in present
+    }
+    grid = chart_data.grid(history)
+    del history  # the grid holds every row now
     spans = recorded.read(ctx.data_dir, pkg.normalized)
     without = stats.daily(overall)
     summary = stats.summarize(overall, ctx.today, without, ctx.coverage)
@@ -47,12 +53,13 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
             dt.date.fromisoformat(summary.last_date) - dt.timedelta(days=api.API_WINDOW_DAYS)
         ).isoformat()
         tails = {
-            kind: store.read_tail(src / f"{kind}.csv", since, summary.last_date)
+            kind: tail_of(grid, kind, since, summary.last_date)
             for kind in present
             if kind != "overall"
         }
-        sources = origin.by_kind(spans, stored_days(src, present, overall, without, tails, since))
-    publish_csvs(ctx, src, pkg.normalized, present)
+        sources = origin.by_kind(spans, stored_days(grid, present, overall, without, tails, since))
+    home = history_links.history_home(ctx.repository_url)
+    publish_history(ctx, src, pkg.normalized, present, grid, copies=not home)
     if spans:  # as data/_meta/provenance/<name>.csv
         target = recorded.path_of(ctx.out_dir / "data", pkg.normalized)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -61,8 +68,14 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
         write_api(ctx, pkg.normalized, overall, tails, since, summary, sources)
     badges.write_badges(ctx.out_dir, pkg.normalized, overall)
     about = Origin(spans, sources, _concerns(ctx.clickhouse_behind, pkg.normalized, spans))
-    render_package_page(ctx, pkg, summary, present, tails, about)
+    render_package_page(ctx, pkg, summary, present, tails, about, Charted(grid, home))
     return package_result(ctx, pkg, summary, without)
+
+
+def tail_of(grid: chart_data.Grid, kind: str, since: str, last: str) -> store.Tail:
+    """The kind's rows dated `since`..`last` and their totals per category (store.Tail)."""
+    rows = chart_data.window(grid, kind, since, last)
+    return store.Tail(rows, chart_data.window_totals(grid, kind, since, last))
 
 
 @dataclass(frozen=True)
@@ -86,7 +99,7 @@ def _concerns(
 
 
 def stored_days(
-    src: Path,
+    grid: chart_data.Grid,
     present: Sequence[str],
     overall: Series,
     without: stats.Daily,
@@ -94,44 +107,15 @@ def stored_days(
     since: str,
 ) -> dict[str, list[str]]:
     """Each kind's stored days (provenance.kind_days): overall's exactly; a category
-    file's from its window rows, its first and last line, and the days with downloads."""
+    file's from its window rows, its first and last day, and the days with downloads."""
     counted = [d for d, n in without.items() if n > 0]  # in date order (stats.daily)
     out = {"overall": sorted(set(map(itemgetter(0), overall)))} if "overall" in present else {}
     for kind in present:
         if kind == "overall":
             continue
         window = set(map(itemgetter(0), tails[kind].rows))
-        bounds = file_bounds(src / f"{kind}.csv", max(window, default=""))
-        out[kind] = origin.kind_days(counted, window, bounds, since)
+        out[kind] = origin.kind_days(counted, window, grid.bounds.get(kind), since)
     return out
-
-
-def file_bounds(path: Path, last: str = "") -> tuple[str, str] | None:
-    """The first and last day of a history file (None: no rows), from its first and last
-    lines; `last` when it is already known. The file has been checked whole already."""
-    handle = store.open_plain(path)
-    if handle is None:
-        return None
-    with handle:
-        head = handle.read(512).split(b"\n")
-        size = os.fstat(handle.fileno()).st_size
-        if not last and size > 512:
-            handle.seek(size - 512)
-            tail = handle.read().split(b"\n")
-        else:
-            tail = head
-    first_line = head[1] if len(head) > 1 else b""
-    last_line = next((line for line in reversed(tail) if line.strip()), b"")
-    first, end = (
-        first_line[:10].decode("ascii", "replace"),
-        last_line[:10].decode("ascii", "replace"),
-    )
-    if not first_line.strip():
-        return None
-    if not (store.is_date(first) and (last or store.is_date(end))):
-        dates = sorted({d for d, _c in store.read_series_fast(path)})  # quoted lines and such
-        return (dates[0], dates[-1]) if dates else None
-    return first, last or end
 
 
 def package_result(
@@ -158,13 +142,26 @@ def package_result(
     )
 
 
-def publish_csvs(ctx: Context, src: Path, normalized: str, present: Sequence[str]) -> None:
-    """Publish the package's history files (the kinds `present`) in site/data/<name>/."""
+def publish_history(
+    ctx: Context,
+    src: Path,
+    normalized: str,
+    present: Sequence[str],
+    grid: chart_data.Grid,
+    copies: bool,
+) -> None:
+    """Write the chart chunks (site/data/<name>/chart-<YYYY>.json) and, with `copies`
+    (the site does not link to the repository's files: history_links), copies of the
+    history files of the kinds `present`."""
     target = ctx.out_dir / "data" / normalized
-    if present:
+    chunks = chart_data.chunks(grid)
+    if chunks or (copies and present):
         target.mkdir(parents=True, exist_ok=True)
-    for kind in present:
-        publish_file(src / f"{kind}.csv", target / f"{kind}.csv")
+    for year, text in chunks.items():
+        (target / f"chart-{year:04d}.json").write_text(text, encoding="utf-8")
+    if copies:
+        for kind in present:
+            publish_file(src / f"{kind}.csv", target / f"{kind}.csv")
 
 
 def publish_file(src: Path, target: Path) -> None:
@@ -264,6 +261,15 @@ KIND_TITLES = {
 }
 
 
+@dataclass(frozen=True)
+class Charted:
+    """What the page's charts and links read: the chart chunks' grid, and where the
+    history files live (history_links.history_home: "" for the site's own copies)."""
+
+    grid: chart_data.Grid
+    home: str
+
+
 def render_package_page(
     ctx: Context,
     pkg: Package,
@@ -271,14 +277,15 @@ def render_package_page(
     present: Sequence[str],
     tails: dict[str, store.Tail],
     about: Origin,
+    charted: Charted,
 ) -> None:
     root = "../../"
     n = pkg.normalized
     entries = layout.chart_entries(
-        root,
-        n,
         present,
         tails,
+        {k: history_links.history_url(charted.home, root, n, k) for k in present},
+        charted.grid.bounds,
         [(g.start, g.end) for g in summary.gaps[-GAPS_CHARTED:]],
         [(g.start, g.end) for g in summary.nodata[-GAPS_CHARTED:]],
     )
@@ -303,17 +310,44 @@ def render_package_page(
         canonical=f"{ctx.base_url}packages/{n}/" if ctx.base_url else None,
         provenance=origin.lines(about.sources, f"{root}methodology/"),
         clickhouse_behind=about.clickhouse,
+        history_in_repository=bool(charted.home),
     )
-    variables.update(data_links(root, n, present, bool(summary.last_date), bool(about.spans)))
+    variables.update(chart_sources(root, n, summary, charted.grid))
+    variables.update(
+        data_links(root, n, present, bool(summary.last_date), bool(about.spans), charted.home)
+    )
     render(ctx, "package.html", f"packages/{n}/index.html", variables)
 
 
+def chart_sources(
+    root: str, n: str, summary: stats.Summary, grid: chart_data.Grid
+) -> dict[str, Any]:
+    """Where the page's script finds the chart chunks, their years, and the chunks the
+    default range needs (preloaded from the page's head)."""
+    return {
+        "chart_data": f"{root}data/{n}/chart-",  # + "YYYY.json", for the years below
+        "chart_years": f"{grid.first_year} {grid.last_year}",
+        "chart_preload": [
+            f"{root}data/{n}/chart-{year}.json" for year in default_years(summary, grid)
+        ],
+    }
+
+
+def default_years(summary: stats.Summary, grid: chart_data.Grid) -> list[int]:
+    """The chunk years the default range (the last DEFAULT_RANGE days) loads."""
+    if not summary.last_date:
+        return []
+    last = dt.date.fromisoformat(summary.last_date)
+    start = max(summary.first_date or "", str(last - dt.timedelta(days=int(DEFAULT_RANGE) - 1)))
+    return chart_data.years_for(grid, start, summary.last_date)
+
+
 def data_links(
-    root: str, n: str, present: Sequence[str], has_data: bool, has_spans: bool
+    root: str, n: str, present: Sequence[str], has_data: bool, has_spans: bool, home: str = ""
 ) -> dict[str, list[tuple[str, str]]]:
-    """The Data card's links: the history files (and the package's provenance file, as
-    published), then the JSON API's documents."""
-    csv_links = [(KIND_TITLES[k], f"{root}data/{n}/{k}.csv") for k in present]
+    """The Data card's links: the history files (where history_links says they are; the
+    package's provenance file as published), then the JSON API's documents."""
+    csv_links = [(KIND_TITLES[k], history_links.history_url(home, root, n, k)) for k in present]
     if has_spans:
         published = recorded.path_of(Path("data"), n).as_posix()  # data/_meta/provenance/…
         csv_links.append((KIND_TITLES["provenance"], f"{root}{published}"))

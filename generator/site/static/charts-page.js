@@ -1,7 +1,8 @@
 /* PyPI download stats: a package page's charts (loaded by package pages only).
 
-   Data: each CSV is fetched and parsed once per page (a cache keyed by URL, shared by every
-   chart and click); charts get inline values, never a URL.
+   Data: the history in yearly chunks (data/<name>/chart-<year>.json), each fetched once
+   per page and only when a range shown needs it, shared by every chart and click. Charts
+   are Vega views parsed once and given new signals and datasets on each click.
    Zeros and gaps, one rule: inside the tracked range, a category without a row on a day the
    source reported is 0. A day is missing only when it is listed in data-gaps (an outage:
    drawn as a gap, "no data (outage)") or data-nodata (a single-package site's day without
@@ -53,51 +54,66 @@
     return String(+n.toFixed(2));
   }
 
-  // ------------------------------------------------------------ data: fetched and parsed once
+  // ------------------------------------------------------------ data: yearly chunks, fetched once
 
-  var csvCache = {};
+  // data/<name>/chart-<year>.json (generator.site.chart_data): for each kind, its categories
+  // and, per category, the downloads of each day from January 1 (null: no row that day).
+  // A range loads the years it covers, once; every chart and every click shares them, so
+  // the default view's data does not grow with the history.
+  var chunks = {}, loaded = {}, tables = {}, source = { base: "", first: 0, last: -1 };
 
-  function splitCsv(text) {  // RFC 4180: quoted fields may hold commas and "" quotes
-    var rows = [], row = [], field = "", quoted = false, i, c;
-    for (i = 0; i < text.length; i++) {
-      c = text[i];
-      if (quoted) {
-        if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-        else if (c === '"') quoted = false;
-        else field += c;
-      } else if (c === '"') quoted = true;
-      else if (c === ",") { row.push(field); field = ""; }
-      else if (c === "\n" || c === "\r") {
-        if (c === "\r" && text[i + 1] === "\n") i++;
-        row.push(field); rows.push(row); row = []; field = "";
-      } else field += c;
-    }
-    if (field !== "" || row.length) { row.push(field); rows.push(row); }
-    return rows;
+  // A kind's table: {days: {day: {category: downloads}}, cats, first, last}, made from
+  // the years loaded so far, each merged in when the kind is first asked for after it.
+  function tableOf(kind) {
+    var t = tables[kind] || (tables[kind] = {
+      days: {}, cats: [], seen: {}, merged: {}, first: Infinity, last: -Infinity
+    });
+    Object.keys(loaded).forEach(function (year) {
+      if (t.merged[year]) return;
+      t.merged[year] = true;
+      var k = loaded[year].kinds[kind];
+      if (k) addKind(t, k, dayOf(loaded[year].start));
+    });
+    return t;
   }
 
-  function parseCsv(text) {
-    var rows = splitCsv(text), days = {}, seen = {}, first = Infinity, last = -Infinity;
-    for (var i = 1; i < rows.length; i++) {
-      var r = rows[i];
-      if (r.length < 3 || !r[0]) continue;
-      var d = dayOf(r[0]);
-      (days[d] = days[d] || {})[r[1]] = +r[2];
-      seen[r[1]] = true;
-      if (d < first) first = d;
-      if (d > last) last = d;
-    }
-    return { days: days, cats: Object.keys(seen), first: first, last: last };
+  function addKind(t, k, start) {
+    k.cats.forEach(function (c, j) {
+      var values = k.values[j];
+      if (!t.seen[c]) { t.seen[c] = true; t.cats.push(c); }
+      for (var i = 0; i < values.length; i++) {
+        if (values[i] === null) continue;
+        var d = start + i;
+        (t.days[d] = t.days[d] || {})[c] = values[i];
+        if (!t.bounded) { t.first = Math.min(t.first, d); t.last = Math.max(t.last, d); }
+      }
+    });
   }
 
-  function loadCsv(url) {
-    if (!csvCache[url]) {
-      csvCache[url] = fetch(url).then(function (r) {
+  function loadYear(year) {
+    var url = source.base + year + ".json";
+    if (!chunks[url]) {
+      chunks[url] = fetch(url).then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status + " for " + url);
-        return r.text();
-      }).then(parseCsv);
+        return r.json();
+      }).then(function (chunk) { loaded[year] = chunk; }, function (err) {
+        delete chunks[url];
+        throw err;
+      });
     }
-    return csvCache[url];
+    return chunks[url];
+  }
+
+  function yearOf(day) { return new Date(day * DAY).getUTCFullYear(); }
+
+  // The years a range covers, with the days before it the 28-day average needs (the rule
+  // chart_data.years_for follows for the page's preload links).
+  function loadRange(start, end) {
+    var wait = [], from = yearOf(start - window.PYPISTATS_CHARTS.warmup);
+    for (var y = Math.max(source.first, from); y <= Math.min(source.last, yearOf(end)); y++) {
+      wait.push(loadYear(y));
+    }
+    return Promise.all(wait);
   }
 
   function daySet(json) {
@@ -437,110 +453,137 @@
 
   var BUILDERS = { overall: buildOverall, category: buildCategory, bars: buildBars };
 
-  // ------------------------------------------------------------ specs (the templates, filled)
+  // ------------------------------------------------------------ views (the templates, reused)
 
-  function fill(node, values) {
-    if (Array.isArray(node)) {
-      if (node.length === 1) {
-        var only = node[0];
-        if (only === "__DOMAIN__") return values.domain.slice();
-        if (only === "__RANGE__") return values.range.slice();
-        if (only === "__XDOMAIN__") return values.xdomain.slice();
-      }
-      return node.map(function (x) { return fill(x, values); });
-    }
-    if (node && typeof node === "object") {
-      var out = {};
-      Object.keys(node).forEach(function (k) { out[k] = fill(node[k], values); });
-      return out;
-    }
-    return node;
-  }
-
-  // Layers whose dataset is empty are dropped: Vega never computes an empty extent.
-  function prune(layers, datasets) {
-    return layers.filter(function (l) {
-      if (l.layer) { l.layer = prune(l.layer, datasets); return l.layer.length > 0; }
-      var name = l.data && l.data.name;
-      return !name || (datasets[name] && datasets[name].length > 0);
-    });
-  }
-
-  function eachUnit(spec, fn) {
-    if (spec.layer) spec.layer.forEach(function (l) { eachUnit(l, fn); });
-    else fn(spec);
-  }
-
-  function buildSpec(el, ctx, built) {
+  // The templates are Vega specs compiled at build time (generator.site.vega_specs). A chart
+  // parses its template once; a click then sets the view's signals and datasets and runs it.
+  function templateName(el, ctx) {
     var lib = window.PYPISTATS_CHARTS, base = el.getAttribute("data-chart");
-    var name = ctx.mode === "pct" && lib.templates[base + "_pct"] ? base + "_pct" : base;
-    var spec = fill(lib.templates[name], {
-      domain: built.cats, range: built.colors,
-      xdomain: [localMs(ctx.start), localMs(ctx.end)]
-    });
-    var datasets = {};
+    if (ctx.mode === "pct" && lib.templates[base + "_pct"]) return base + "_pct";
+    if (ctx.scale === "log" && lib.templates[base + "_log"]) return base + "_log";
+    return base;
+  }
+
+  function dropView(el) {
+    if (el._view) el._view.finalize();
+    el._view = null;
+    el._template = null;
+  }
+
+  function datasetsOf(ctx, built, base) {
+    var lib = window.PYPISTATS_CHARTS, datasets = {};
     Object.keys(built.datasets).forEach(function (k) {
       if (built.datasets[k].length) datasets[k] = built.datasets[k];
     });
-    if (base !== "bars") {
-      datasets.gaps = spans(ctx.page, built.table, ctx.start, ctx.end, "gap");
-      datasets.nodata = spans(ctx.page, built.table, ctx.start, ctx.end, "nodata");
-      var change = dayOf(lib.change.date);
-      if (change >= ctx.start && change <= ctx.end) {
-        var left = change - ctx.start < (ctx.end - ctx.start) / 2;
-        datasets.change = [{ date: localMs(change), day: lib.change.date, label: lib.change.label,
-                             align: left ? "left" : "right", dx: left ? 5 : -5 }];
-      }
-      spec.layer = prune(spec.layer, datasets);
+    if (base === "bars") return datasets;
+    datasets.gaps = spans(ctx.page, built.table, ctx.start, ctx.end, "gap");
+    datasets.nodata = spans(ctx.page, built.table, ctx.start, ctx.end, "nodata");
+    var change = dayOf(lib.change.date);
+    if (change >= ctx.start && change <= ctx.end) {
+      var left = change - ctx.start < (ctx.end - ctx.start) / 2;
+      datasets.change = [{ date: localMs(change), day: lib.change.date, label: lib.change.label,
+                           align: left ? "left" : "right", dx: left ? 5 : -5 }];
     }
     Object.keys(datasets).forEach(function (k) { if (!datasets[k].length) delete datasets[k]; });
-    spec.datasets = built.drawn = datasets;
-    eachUnit(spec, function (u) {
-      var y = u.encoding && u.encoding.y;
-      if (y && y.axis && y.axis.title === "downloads") y.axis.title = "downloads / " + UNIT[ctx.agg];
-      if (y && y.scale && ctx.scale === "log" && base === "overall") y.scale.type = "symlog";
-    });
-    spec.description = built.summary;
-    // A bottom legend is one row and does not wrap: on a narrow card, lay it out in columns.
-    var longest = Math.max.apply(null, built.cats.map(function (c) { return String(c).length; }).concat([1]));
-    var columns = Math.max(1, Math.floor((el.clientWidth || 600) / (30 + 6.5 * longest)));
-    if (columns < built.cats.length && spec.config && spec.config.legend) {
-      spec.config.legend = Object.assign({}, spec.config.legend, { columns: columns });
+    return datasets;
+  }
+
+  // A bottom legend is one row and does not wrap: on a narrow card, lay it out in columns.
+  function legendColumns(el, cats) {
+    var longest = Math.max.apply(null, cats.map(function (c) { return String(c).length; }).concat([1]));
+    var columns = Math.max(1, Math.floor((el._width || 600) / (30 + 6.5 * longest)));
+    return columns < cats.length ? columns : 0;
+  }
+
+  function show(el, ctx, built) {
+    var lib = window.PYPISTATS_CHARTS, name = templateName(el, ctx), inputs = lib.inputs[name];
+    var datasets = datasetsOf(ctx, built, el.getAttribute("data-chart"));
+    var signals = {
+      xdomain: [localMs(ctx.start), localMs(ctx.end)], cats: built.cats.slice(),
+      colors: strongColours(built.colors), ytitle: "downloads / " + UNIT[ctx.agg],
+      legendColumns: legendColumns(el, built.cats)
+    };
+    built.drawn = datasets;
+    function labelled() {
+      var svg = el.querySelector("svg");
+      if (svg) svg.setAttribute("aria-label", built.summary);
     }
-    themed(spec);
-    return spec;
+    if (el._view && el._template === name) {  // the same template: new values, one run
+      var view = el._view;
+      inputs.forEach(function (k) { view.data(k, datasets[k] || []); });
+      Object.keys(signals).forEach(function (k) { view.signal(k, signals[k]); });
+      return view.runAsync().then(labelled);
+    }
+    dropView(el);
+    el.innerHTML = "";
+    var spec = themed(JSON.parse(JSON.stringify(lib.templates[name])));
+    spec.data.forEach(function (d) { if (inputs.indexOf(d.name) >= 0) d.values = datasets[d.name] || []; });
+    spec.signals.forEach(function (s) { if (s.name in signals) s.value = signals[s.name]; });
+    spec.description = built.summary;
+    el._template = name;
+    el._view = new window.vega.View(window.vega.parse(spec), {
+      renderer: "svg", container: el, hover: true, tooltip: tooltip, logLevel: window.vega.Warn
+    });
+    el.setAttribute("role", "img");  // Vega gives its container a role of its own
+    return el._view.runAsync().then(labelled);
+  }
+
+  // Read once per page (reading styles after other charts changed the DOM forces a layout).
+  var css = {};
+
+  function cssVar(name) {
+    if (!(name in css)) {
+      css[name] = window.getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    }
+    return css[name];
   }
 
   // The page's colours (style.css, light or dark scheme) for the axes and legends.
   function themed(spec) {
-    var css = window.getComputedStyle(document.documentElement);
-    function v(name) { return css.getPropertyValue(name).trim(); }
-    var label = v("--chart-label"), legend = v("--chart-legend");
-    var domain = v("--chart-domain"), grid = v("--chart-grid");
-    if (!label || !spec.config) return;
+    var label = cssVar("--chart-label"), legend = cssVar("--chart-legend");
+    var domain = cssVar("--chart-domain"), grid = cssVar("--chart-grid");
+    if (!label || !spec.config) return spec;
     spec.config.axis = Object.assign({}, spec.config.axis, {
       labelColor: label, titleColor: label, domainColor: domain, tickColor: domain
     });
     spec.config.axisY = Object.assign({}, spec.config.axisY, { gridColor: grid });
     spec.config.legend = Object.assign({}, spec.config.legend, { labelColor: legend });
-    // The palette's darkest colour (the main series) would vanish on a dark card.
-    var strong = v("--chart-strong");
-    if (strong && strong.toLowerCase() !== "#332288") recolour(spec, "#332288", strong);
+    return spec;
   }
 
-  function recolour(node, from, to) {
-    if (Array.isArray(node)) {
-      node.forEach(function (x, i) {
-        if (typeof x === "string" && x.toUpperCase() === from.toUpperCase()) node[i] = to;
-        else recolour(x, from, to);
-      });
-    } else if (node && typeof node === "object") {
-      Object.keys(node).forEach(function (k) {
-        var x = node[k];
-        if (typeof x === "string" && x.toUpperCase() === from.toUpperCase()) node[k] = to;
-        else if (k !== "datasets") recolour(x, from, to);
-      });
+  // The palette's darkest colour (the main series) would vanish on a dark card.
+  function strongColours(colors) {
+    var strong = cssVar("--chart-strong");
+    return colors.map(function (c) {
+      return strong && c.toUpperCase() === "#332288" ? strong : c;
+    });
+  }
+
+  // Tooltips: a {title: text} table beside the pointer (the markup vega-tooltip writes).
+  var tip = null;
+
+  function tooltip(handler, event, item, value) {
+    if (!tip) {
+      tip = document.createElement("div");
+      tip.id = "vg-tooltip-element";
+      tip.className = "vg-tooltip custom-theme";
+      tip.setAttribute("role", "tooltip");
+      document.body.appendChild(tip);
     }
+    if (value === null || value === undefined || value === "") {
+      tip.classList.remove("visible");
+      return;
+    }
+    var rows = typeof value === "object" ? Object.keys(value).map(function (k) {
+      return "<tr><td class=\"key\">" + esc(k) + ":</td><td class=\"value\">" + esc(value[k]) + "</td></tr>";
+    }) : ["<tr><td class=\"value\">" + esc(value) + "</td></tr>"];
+    tip.innerHTML = "<table>" + rows.join("") + "</table>";
+    tip.classList.add("visible");
+    var box = tip.getBoundingClientRect(), x = event.clientX + 12, y = event.clientY + 12;
+    if (x + box.width > window.innerWidth - 4) x = Math.max(4, event.clientX - box.width - 12);
+    if (y + box.height > window.innerHeight - 4) y = Math.max(4, event.clientY - box.height - 12);
+    tip.style.left = x + "px";
+    tip.style.top = y + "px";
   }
 
   // ------------------------------------------------------------ drawing and text alternatives
@@ -571,40 +614,33 @@
     el.removeAttribute("aria-busy");
     el.setAttribute("data-draw-ms", String(Math.round(performance.now() - started)));
     el.setAttribute("data-drawn", String(+(el.getAttribute("data-drawn") || 0) + 1));
+    el.setAttribute("data-drawn-at", String(Math.round(performance.now())));  // benchmarks
   }
 
   function drawNow(el, ctx) {
     var started = performance.now();
     el.setAttribute("aria-busy", "true");
-    return loadCsv(el.getAttribute("data-url")).then(function (table) {
+    return loadRange(ctx.start, ctx.end).then(function () {
+      tableOf("overall");  // the days reported (page.reported), before any other kind
+      var table = tableOf(el.getAttribute("data-kind"));
       var built = BUILDERS[el.getAttribute("data-chart")](ctx, table, el);
       el.setAttribute("data-build-ms", String(Math.round(performance.now() - started)));
       built.table = table;
       el._built = built;
       el.setAttribute("aria-label", built.summary);
-      if (el._view) { el._view.finalize(); el._view = null; }
       renderTable(el);
-      if (built.empty) {
-        el.innerHTML = "";
-        var note = document.createElement("p");
-        note.className = "chart-fallback muted";
-        note.textContent = "No " + el.getAttribute("data-title").toLowerCase() + " data between " +
-          isoOf(ctx.start) + " and " + isoOf(ctx.end) + (table.first <= table.last
-            ? ": it covers " + isoOf(table.first) + " to " + isoOf(table.last) + "." : ".");
-        el.appendChild(note);
-        return null;
-      }
+      if (!built.empty) return show(el, ctx, built);
+      dropView(el);
       el.innerHTML = "";
-      el._spec = buildSpec(el, ctx, built);
-      return window.vegaEmbed(el, el._spec, {
-        renderer: "svg", actions: false, tooltip: { theme: "custom" }
-      }).then(function (result) {
-        el._view = result.view;
-        el.setAttribute("role", "img");  // vega-embed gives the container its own role
-        var svg = el.querySelector("svg");
-        if (svg) svg.setAttribute("aria-label", built.summary);
-      });
+      var note = document.createElement("p");
+      note.className = "chart-fallback muted";
+      note.textContent = "No " + el.getAttribute("data-title").toLowerCase() + " data between " +
+        isoOf(ctx.start) + " and " + isoOf(ctx.end) + (table.first <= table.last
+          ? ": it covers " + isoOf(table.first) + " to " + isoOf(table.last) + "." : ".");
+      el.appendChild(note);
+      return null;
     }).then(function () { done(el, started); }).catch(function (err) {
+      dropView(el);
       el.classList.add("chart-error");
       el.textContent = "This chart could not be drawn (" + err.message + "). The CSV link above has the data.";
       done(el, started);
@@ -655,15 +691,27 @@
   function initCharts() {
     var group = document.querySelector("[data-range-group]");
     var charts = document.querySelectorAll(".chart[data-chart]");
-    if (!group || !charts.length || !window.vegaEmbed || !window.PYPISTATS_CHARTS) return;
+    if (!group || !charts.length || !window.vega || !window.PYPISTATS_CHARTS) return;
     var overallEl = document.querySelector(".chart[data-chart=overall]");
+    var years = (group.getAttribute("data-years") || "").split(" ");
+    source.base = group.getAttribute("data-chart-data") || "";
+    source.first = +years[0];
+    source.last = +(years[1] || years[0]);
+    forEach(charts, function (el) {  // each kind's first and last day in its whole history
+      var t = tableOf(el.getAttribute("data-kind")), first = el.getAttribute("data-kind-first");
+      if (!first) return;
+      t.first = dayOf(first);
+      t.last = dayOf(el.getAttribute("data-kind-last") || first);
+      t.bounded = true;
+    });
     var gapsAt = document.querySelector(".chart[data-gaps]");
     var nodataAt = document.querySelector(".chart[data-nodata]");
     var page = {
       first: dayOf(group.getAttribute("data-first")), last: dayOf(group.getAttribute("data-last")),
       name: group.getAttribute("data-package") || document.querySelector("h1").textContent.trim(),
       gaps: daySet(gapsAt && gapsAt.getAttribute("data-gaps")),
-      nodata: daySet(nodataAt && nodataAt.getAttribute("data-nodata")), reported: {}
+      nodata: daySet(nodataAt && nodataAt.getAttribute("data-nodata")),
+      reported: tableOf("overall").days  // filled as the years load
     };
     var rangeButtons = group.querySelectorAll("[data-range]");
     var aggButtons = group.querySelectorAll("[data-agg]");
@@ -694,9 +742,28 @@
         if (card) press(card.querySelectorAll("button[data-mode]"), card.querySelector("button[data-mode=" + mode + "]"));
       });
     }
+    var generation = 0;
+    // One chart at a time: those in view first (the top one first), then those off screen,
+    // one per task, so a click shows its new chart at once and the page stays responsive.
+    // A newer click supersedes what is still to be drawn.
     function redraw(which) {
+      var gen = ++generation, inView = [], later = [], height = window.innerHeight;
+      forEach(which || charts, function (el) {  // every read before the first write
+        var box = el.getBoundingClientRect();
+        el._width = box.width;
+        el._gen = gen;
+        (box.bottom > -100 && box.top < height + 100 ? inView : later).push(el);
+      });
       showControls();
-      forEach(which || charts, function (el) { draw(el, ctxFor(el)); });
+      function next(el) { return el._gen === gen ? draw(el, ctxFor(el)) : null; }
+      var chain = inView.reduce(function (previous, el) {
+        return previous.then(function () { return next(el); });
+      }, Promise.resolve());
+      later.reduce(function (previous, el) {
+        return previous.then(function () {
+          return new Promise(function (resolve) { setTimeout(resolve, 0); });
+        }).then(function () { return next(el); });
+      }, chain);
     }
     function control(buttons, apply, which) {
       forEach(buttons, function (b) {
@@ -726,13 +793,17 @@
       state.modes = next.modes;
       redraw();
     });
-    var ready = overallEl ? loadCsv(overallEl.getAttribute("data-url")) : Promise.resolve(null);
-    ready.then(function (t) { if (t) page.reported = t.days; }, function () {}).then(function () { redraw(); });
+    // the years the page preloads for its default range are used, whatever the URL shows
+    forEach(document.querySelectorAll("link[rel=preload][as=fetch]"), function (link) {
+      var year = /chart-(\d{4})\.json$/.exec(link.href);
+      if (year) loadYear(+year[1]);
+    });
+    redraw();
   }
 
-  window.PYPISTATS_CHART_DATA = {  // the pure parts and the cache, for tests
-    parseCsv: parseCsv, periods: periods, chooseCategories: chooseCategories, compact: compact,
-    dayOf: dayOf, isoOf: isoOf, cached: function () { return Object.keys(csvCache); }
+  window.PYPISTATS_CHART_DATA = {  // the pure parts and the loaded years, for tests
+    periods: periods, chooseCategories: chooseCategories, compact: compact,
+    dayOf: dayOf, isoOf: isoOf, cached: function () { return Object.keys(chunks); }
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", initCharts);
   else initCharts();
