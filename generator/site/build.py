@@ -30,7 +30,7 @@ from generator import stats, store
 from generator.config import Config, Package
 from generator.errors import CorruptFileError, LinkRefused, Problem, UsageError
 from generator.progress import progress
-from generator.site import assets, provenance
+from generator.site import assets, history_links, provenance
 from generator.site.listing import (
     write_404,
     write_api_index,
@@ -70,6 +70,7 @@ def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | No
         today=dt.datetime.now(dt.UTC).date(),
         built_on=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         repository_url=config.settings.repository_url,
+        history_home=history_links.history_home(config.settings.repository_url),
         coverage=cover,
         clickhouse_behind=logs.notice,
     )

@@ -178,6 +178,15 @@ def window_totals(data: Grid, kind: str, since: str, last: str) -> dict[str, int
     return totals
 
 
+def chunk_name(year: int) -> str:
+    """The file name of a year's chunk, in site/data/<name>/ (the page's script appends
+    "YYYY.json" to the address up to CHUNK_PREFIX)."""
+    return f"{CHUNK_PREFIX}{year:04d}.json"
+
+
+CHUNK_PREFIX = "chart-"
+
+
 def years_for(data: Grid, start: str, end: str) -> list[int]:
     """The years whose chunks the range `start`..`end` loads: those it covers, with the
     WARMUP_DAYS before it (the 28-day average's), within the grid's years. The rule the

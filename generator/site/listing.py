@@ -96,7 +96,6 @@ def write_top(ctx: Context, results: Sequence[PackageResult]) -> None:
 
 
 def write_api_index(ctx: Context, results: Sequence[PackageResult]) -> None:
-    home = history_links.history_home(ctx.repository_url)  # where `data` points
     entries = [
         {
             "name": r.name,
@@ -108,7 +107,7 @@ def write_api_index(ctx: Context, results: Sequence[PackageResult]) -> None:
             "total": r.total,
             "page": f"{ctx.base_url}packages/{r.normalized}/",
             "api": f"{ctx.base_url}api/packages/{r.normalized}/",
-            "data": history_links.history_folder(home, ctx.base_url, r.normalized),
+            "data": history_links.history_folder(ctx.history_home, ctx.base_url, r.normalized),
         }
         for r in sorted(results, key=lambda r: r.normalized)
     ]

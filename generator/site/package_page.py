@@ -58,8 +58,7 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
             if kind != "overall"
         }
         sources = origin.by_kind(spans, stored_days(grid, present, overall, without, tails, since))
-    home = history_links.history_home(ctx.repository_url)
-    publish_history(ctx, src, pkg.normalized, present, grid, copies=not home)
+    publish_history(ctx, src, pkg.normalized, present, grid, copies=not ctx.history_home)
     if spans:  # as data/_meta/provenance/<name>.csv
         target = recorded.path_of(ctx.out_dir / "data", pkg.normalized)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +67,7 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
         write_api(ctx, pkg.normalized, overall, tails, since, summary, sources)
     badges.write_badges(ctx.out_dir, pkg.normalized, overall)
     about = Origin(spans, sources, _concerns(ctx.clickhouse_behind, pkg.normalized, spans))
-    render_package_page(ctx, pkg, summary, present, tails, about, Charted(grid, home))
+    render_package_page(ctx, pkg, summary, present, tails, about, grid)
     return package_result(ctx, pkg, summary, without)
 
 
@@ -158,7 +157,7 @@ def publish_history(
     if chunks or (copies and present):
         target.mkdir(parents=True, exist_ok=True)
     for year, text in chunks.items():
-        (target / f"chart-{year:04d}.json").write_text(text, encoding="utf-8")
+        (target / chart_data.chunk_name(year)).write_text(text, encoding="utf-8")
     if copies:
         for kind in present:
             publish_file(src / f"{kind}.csv", target / f"{kind}.csv")
@@ -261,15 +260,6 @@ KIND_TITLES = {
 }
 
 
-@dataclass(frozen=True)
-class Charted:
-    """What the page's charts and links read: the chart chunks' grid, and where the
-    history files live (history_links.history_home: "" for the site's own copies)."""
-
-    grid: chart_data.Grid
-    home: str
-
-
 def render_package_page(
     ctx: Context,
     pkg: Package,
@@ -277,15 +267,16 @@ def render_package_page(
     present: Sequence[str],
     tails: dict[str, store.Tail],
     about: Origin,
-    charted: Charted,
+    grid: chart_data.Grid,
 ) -> None:
     root = "../../"
     n = pkg.normalized
+    home = ctx.history_home  # where the history CSVs are linked (history_links)
     entries = layout.chart_entries(
         present,
         tails,
-        {k: history_links.history_url(charted.home, root, n, k) for k in present},
-        charted.grid.bounds,
+        {k: history_links.history_url(home, root, n, k) for k in present},
+        grid.bounds,
         [(g.start, g.end) for g in summary.gaps[-GAPS_CHARTED:]],
         [(g.start, g.end) for g in summary.nodata[-GAPS_CHARTED:]],
     )
@@ -310,12 +301,10 @@ def render_package_page(
         canonical=f"{ctx.base_url}packages/{n}/" if ctx.base_url else None,
         provenance=origin.lines(about.sources, f"{root}methodology/"),
         clickhouse_behind=about.clickhouse,
-        history_in_repository=bool(charted.home),
+        history_in_repository=bool(home),
     )
-    variables.update(chart_sources(root, n, summary, charted.grid))
-    variables.update(
-        data_links(root, n, present, bool(summary.last_date), bool(about.spans), charted.home)
-    )
+    variables.update(chart_sources(root, n, summary, grid))
+    variables.update(data_links(root, n, present, bool(summary.last_date), bool(about.spans), home))
     render(ctx, "package.html", f"packages/{n}/index.html", variables)
 
 
@@ -325,10 +314,10 @@ def chart_sources(
     """Where the page's script finds the chart chunks, their years, and the chunks the
     default range needs (preloaded from the page's head)."""
     return {
-        "chart_data": f"{root}data/{n}/chart-",  # + "YYYY.json", for the years below
+        "chart_data": f"{root}data/{n}/{chart_data.CHUNK_PREFIX}",  # + "YYYY.json"
         "chart_years": f"{grid.first_year} {grid.last_year}",
         "chart_preload": [
-            f"{root}data/{n}/chart-{year}.json" for year in default_years(summary, grid)
+            f"{root}data/{n}/{chart_data.chunk_name(year)}" for year in default_years(summary, grid)
         ],
     }
 

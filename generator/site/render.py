@@ -28,6 +28,7 @@ class Context:
     today: dt.date
     built_on: str
     repository_url: str = ""  # the setting; empty: the GitHub Actions job's repository, if any
+    history_home: str = ""  # where the history CSVs are linked (history_links); "": copies
     coverage: stats.Coverage = field(default_factory=stats.Coverage)  # every package's dates
     clickhouse_behind: dict[str, Any] | None = None  # the notice (provenance.clickhouse_notice)
 
