@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "check packages.yaml and report every problem with its line"),
     "add": ("add", "add a package to packages.yaml, keeping it sorted and its comments"),
     "fetch": ("fetch", "fetch new daily counts into data/"),
+    "releases": ("releases", "fetch each package's releases from PyPI into data/<name>/"),
     "import": ("import_", "import existing pypistats-shaped history (API JSON or CSV)"),
     "build": ("build", "render site/ from data/ and packages.yaml"),
     "update": ("update", "fetch, then build (what the nightly job runs)"),
@@ -85,7 +86,7 @@ def configure_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-DATA_COMMANDS = ("fetch", "import", "build", "update", "backfill")
+DATA_COMMANDS = ("fetch", "releases", "import", "build", "update", "backfill")
 
 
 def check_data_dir(data_dir: Path) -> None:

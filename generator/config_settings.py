@@ -115,6 +115,11 @@ def _about(help: str, *rules: Rule, show: Callable[[object], str] | None = None)
     return {"help": help, "rules": rules, "show": show}
 
 
+def _address(default: str, help: str) -> Any:
+    """A setting that is a service's http(s) address."""
+    return field(default=default, metadata=_about(help, HTTP_URL, PLAIN_URL))
+
+
 @dataclass(frozen=True)
 class Settings:
     """The settings of packages.yaml: the one place each is declared.
@@ -144,14 +149,10 @@ class Settings:
             ONE_OF_EXTRAS,
         ),
     )
-    clickhouse_url: str = field(
-        default="https://sql-clickhouse.clickhouse.com",
-        metadata=_about(
-            "ClickHouse: the HTTP(S) address of the public PyPI dataset's service (the one "
-            "ClickPy uses)",
-            HTTP_URL,
-            PLAIN_URL,
-        ),
+    clickhouse_url: str = _address(
+        "https://sql-clickhouse.clickhouse.com",
+        "ClickHouse: the HTTP(S) address of the public PyPI dataset's service (the one "
+        "ClickPy uses)",
     )
     clickhouse_user: str = field(
         default="demo",
@@ -170,14 +171,10 @@ class Settings:
             at_most(3650),
         ),
     )
-    api_url: str = field(
-        default="https://pypistats.org/api",
-        metadata=_about(
-            "the pypistats.org API root; a mirror or a local test server can stand in for it "
-            "(`--api-url` overrides it)",
-            HTTP_URL,
-            PLAIN_URL,
-        ),
+    api_url: str = _address(
+        "https://pypistats.org/api",
+        "the pypistats.org API root; a mirror or a local test server can stand in for it "
+        "(`--api-url` overrides it)",
     )
     requests_per_minute: int = field(
         default=30,
@@ -187,6 +184,11 @@ class Settings:
             POSITIVE,
             at_most(100_000),
         ),
+    )
+    pypi_url: str = _address(
+        "https://pypi.org/pypi",
+        "PyPI's JSON API root, where `releases` asks for each package's releases "
+        "(`<pypi_url>/<name>/json`); a local test server can stand in (`--pypi-url` overrides it)",
     )
     site_title: str = field(
         default="PyPI download stats",

@@ -25,6 +25,7 @@ def test_every_layer_reads_a_named_dataset_and_loads_nothing():
             assert set(unit["data"]) == {"name"}, (name, unit["data"])
             assert unit["data"]["name"] in {
                 "lines", "points", "wide", "long", "bars", "gaps", "nodata", "partial", "change",
+                "releases",
             }  # fmt: skip
 
 

@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from tests.servers.clickhouse_standin import ClickHouseStandIn
+from tests.servers.pypi_replay import PypiReplay
 from tests.servers.pypistats_replay import ReplayServer
 from tests.test_clickhouse_update import rows_for
 
@@ -189,6 +190,7 @@ class Rig:
     server: ReplayServer
     workflow: dict[str, Any]
     clickhouse: ClickHouseStandIn
+    pypi: PypiReplay
     runs: int = 0
 
     def checkout(self) -> Path:
@@ -268,16 +270,19 @@ def rig(tmp_path: Path, realdata: Path) -> Any:
     git(tmp_path, "clone", "-q", "--bare", str(source), str(remote), env=env)
 
     workflow = yaml.safe_load(NIGHTLY.read_text(encoding="utf-8"))
-    assert {"PYPISTATS_API_URL", "CLICKHOUSE_URL"} <= set(workflow["jobs"][JOB]["env"])
+    assert {"PYPISTATS_API_URL", "CLICKHOUSE_URL", "PYPI_URL"} <= set(workflow["jobs"][JOB]["env"])
     with (
         ReplayServer(realdata, snapshot="2026-05-15") as server,
         ClickHouseStandIn(max_result_rows=15_000) as clickhouse,
+        # No PyPI answer was recorded for the SemClone packages: real ones stand in.
+        PypiReplay(realdata, serve={"purl2src": "asgiref", "vulnq": "cabinet"}) as pypi,
     ):
         clickhouse.insert(row for name in PACKAGES for row in rows_for(name))
         # The settings the rehearsal changes: the services' addresses, as a mirror's would be.
         workflow["jobs"][JOB]["env"]["PYPISTATS_API_URL"] = server.url
         workflow["jobs"][JOB]["env"]["CLICKHOUSE_URL"] = clickhouse.url
-        yield Rig(tmp_path, remote, {**env, **author}, server, workflow, clickhouse)
+        workflow["jobs"][JOB]["env"]["PYPI_URL"] = pypi.url
+        yield Rig(tmp_path, remote, {**env, **author}, server, workflow, clickhouse, pypi)
 
 
 # ---------------------------------------------------------------- the rehearsals
@@ -313,6 +318,10 @@ def test_first_run_commits_data_and_builds_the_site_second_run_commits_nothing(r
     assert "2024-03-01," in overall, "history from before pypistats.org's 180 days"
     assert "data/_meta/clickhouse-runs.csv" in changed
     assert "ClickHouse" in first.log()
+    # Releases from PyPI's JSON API, and what to send PyPI the next night.
+    assert {"data/purl2src/releases.csv", "data/vulnq/releases.csv"} <= set(changed)
+    assert "data/_meta/pypi-releases.csv" in changed
+    assert first.outputs["releases"]["status"] == "0"
 
     # The site was built from it, and is not committed.
     index = (workspace / "site" / "index.html").read_text(encoding="utf-8")
@@ -335,6 +344,7 @@ def test_first_run_commits_data_and_builds_the_site_second_run_commits_nothing(r
         rig.remote, "show", "--stat", "--format=", "main", env=rig.env
     )
     assert rig.head() == after_first
+    assert len(rig.pypi.requests) == 2, "PyPI is asked once per package a day"
 
 
 def test_a_push_race_is_resolved_by_pull_rebase_and_retry(rig: Rig) -> None:
@@ -379,8 +389,23 @@ def test_a_failed_package_turns_the_run_red_but_the_rest_is_committed_and_built(
     assert "data/purl2src/overall.csv" in changed
     # vulnq failed at pypistats.org: nothing of it is stored, not even ClickHouse's part,
     # so no day of it mixes two sources; it is backfilled the first night it succeeds.
-    assert not any("vulnq" in name for name in changed), changed
+    assert not any("vulnq" in name and "releases" not in name for name in changed), changed
     assert (workspace / "site" / "index.html").is_file()
+
+
+def test_failed_releases_warn_but_never_block_the_counts_or_turn_the_run_red(rig: Rig) -> None:
+    rig.pypi.inject("vulnq", "404")  # PyPI does not know vulnq (today)
+    workspace = rig.checkout()
+    run = rig.run(workspace)
+    assert run.failed_step is None, run.log()
+    assert run.outputs["fetch"]["status"] == "0"
+    assert run.outputs["releases"]["status"] == "1"
+    assert "::warning::Releases could not be fetched" in run.log()
+    assert "vulnq: " in run.log() and "no such project on PyPI" in run.log()
+    changed = git(rig.remote, "show", "--name-only", "--format=", "main", env=rig.env).split()
+    assert {"data/vulnq/overall.csv", "data/purl2src/releases.csv"} <= set(changed)
+    assert "data/vulnq/releases.csv" not in changed
+    assert run.outputs["build"]["site"] == "built"
 
 
 def test_a_manual_run_for_one_package_fetches_only_that_package(rig: Rig) -> None:
@@ -388,12 +413,18 @@ def test_a_manual_run_for_one_package_fetches_only_that_package(rig: Rig) -> Non
     run = rig.run(workspace, packages="vulnq", source="pypistats", days="3")
     assert run.failed_step is None, run.log()
     changed = git(rig.remote, "show", "--name-only", "--format=", "main", env=rig.env).split()
-    vulnq = ("data/vulnq/", "data/_meta/provenance/vulnq.csv", "data/_meta/clickhouse-runs.csv")
+    vulnq = (
+        "data/vulnq/",
+        "data/_meta/provenance/vulnq.csv",
+        "data/_meta/clickhouse-runs.csv",
+        "data/_meta/pypi-releases.csv",
+    )
     assert changed and all(name.startswith(vulnq) for name in changed), changed
     requested = {r.path.rsplit("/", 2)[-2] for r in rig.server.requests}
     assert requested == {"vulnq"}
     asked = {r.params.get("packages") for r in rig.clickhouse.requests} - {None}
     assert asked == {"['vulnq']"}, "ClickHouse too was asked about vulnq alone"
+    assert {r.name for r in rig.pypi.requests} == {"vulnq"}, "and PyPI"
 
 
 WIF = "secrets.GCP_WORKLOAD_IDENTITY_PROVIDER != ''"

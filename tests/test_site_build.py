@@ -585,7 +585,12 @@ def test_home_page_totals_search_and_groups(site: Path):
     assert f'data-total="last_month">{month:,}<' in text
     assert "data-search" in text
     assert 'id="group-web"' in text and 'id="group-data"' in text
-    assert text.index("Data <span") < text.index("Web <span") < text.index("Other packages")
+    assert (
+        text.index(">Data</a> <span") < text.index(">Web</a> <span") < text.index("Other packages")
+    )
+    # each group heading opens the group's page; "Other packages" is no group
+    assert 'href="groups/data/" data-group-page>Data<' in text
+    assert "groups/other-packages/" not in text
     assert text.count('class="pkg"') == 4
     card = text[text.index('data-name="not-fetched ') :]
     assert "no data yet" in card[: card.index("</li>")] and "0<small>" not in card

@@ -56,7 +56,7 @@ def test_the_log_variant_differs_only_in_its_count_scale(templates: dict[str, An
 
 def test_the_page_fills_exactly_the_datasets_no_other_derives(templates: dict[str, Any]):
     assert vega_specs.page_datasets(templates["overall"]) == [
-        "gaps", "nodata", "partial", "lines", "points", "wide", "change",
+        "gaps", "nodata", "partial", "lines", "points", "wide", "change", "releases",
     ]  # fmt: skip
     assert vega_specs.page_datasets(templates["category"]) == [
         "gaps", "nodata", "partial", "long", "wide", "change",

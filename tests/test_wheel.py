@@ -21,6 +21,8 @@ from tests.conftest import REPO
 
 # The only line that differs between two builds of the same data: the footer's build time.
 BUILT = re.compile(rb"Built \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+# ... and summary.json's timestamp, the same moment to the second.
+STAMP = re.compile(rb'"timestamp":"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"')
 PACKAGE_PAGE = Path("site") / "packages" / "acme-http" / "index.html"
 # Root directories the wheel carries inside the package (pyproject.toml's package-dir).
 IN_PACKAGE = {"templates/": "generator/_templates/", "content/": "generator/_content/"}
@@ -64,7 +66,9 @@ def _in_wheel(name: str) -> str:
 
 def _snapshot(site_dir: Path) -> dict[str, bytes]:
     return {
-        str(p.relative_to(site_dir)): BUILT.sub(b"Built <time>", p.read_bytes())
+        str(p.relative_to(site_dir)): STAMP.sub(
+            b'"timestamp":"<time>"', BUILT.sub(b"Built <time>", p.read_bytes())
+        )
         for p in sorted(site_dir.rglob("*"))
         if p.is_file()
     }

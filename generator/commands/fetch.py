@@ -23,20 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"pypistats.org API root, or a mirror / local server (default: "
         f"{describe_default('api_url')})",
     )
-    parser.add_argument(
-        "--requests-per-minute",
-        type=positive(int),
-        metavar="N",
-        help=f"at most N requests a minute (default: {describe_default('requests_per_minute')},"
-        " pypistats.org's limit); the 5-a-second cap always applies",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=positive(float),
-        default=DEFAULT_TIMEOUT,
-        metavar="SECONDS",
-        help=f"give up on one request after this long, then retry (default {DEFAULT_TIMEOUT:g})",
-    )
+    add_polite_arguments(parser, ", pypistats.org's limit", DEFAULT_TIMEOUT)
     parser.add_argument(
         "--source",
         choices=SOURCES,
@@ -52,6 +39,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "retried with back-off on 429, 5xx and connection errors. A package that fails keeps "
         "its history byte-identical and the others go on. Exit status: 0 all fetched, "
         "1 some packages failed (the summary names each and why), 2 a configuration error."
+    )
+
+
+def add_polite_arguments(parser: argparse.ArgumentParser, limit: str, timeout: float) -> None:
+    """--requests-per-minute and --timeout, for a source behind the polite rate limiter
+    (`limit` ends the default's description)."""
+    parser.add_argument(
+        "--requests-per-minute",
+        type=positive(int),
+        metavar="N",
+        help=f"at most N requests a minute (default: {describe_default('requests_per_minute')}"
+        f"{limit}); the 5-a-second cap always applies",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive(float),
+        default=timeout,
+        metavar="SECONDS",
+        help=f"give up on one request after this long, then retry (default {timeout:g})",
     )
 
 

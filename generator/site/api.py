@@ -74,6 +74,11 @@ def provenance_json(package: str, rows: Iterable[Mapping[str, Any]]) -> str:
     return _dumps({"data": list(rows), "package": package, "type": "provenance"}) + "\n"
 
 
+def dumps_document(value: Any) -> str:
+    """Any of this site's own documents (summary.json): compact, sorted keys, inert."""
+    return _dumps(value) + "\n"
+
+
 def packages_json(entries: Iterable[Mapping[str, Any]]) -> str:
     """`api/packages.json`: every tracked package with its recent numbers and links."""
     text = json.dumps({"packages": list(entries)}, indent=1, sort_keys=True, ensure_ascii=False)

@@ -104,6 +104,7 @@ def write_assets(out_dir: Path) -> dict[str, str]:
         "charts.js": charts_js(),
         "site.js": (static / "site.js").read_text(encoding="utf-8"),
         "charts-page.js": (static / "charts-page.js").read_text(encoding="utf-8"),
+        "compare-page.js": (static / "compare-page.js").read_text(encoding="utf-8"),
         "style.css": (static / "style.css").read_text(encoding="utf-8"),
     }
     urls = {}

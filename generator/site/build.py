@@ -31,6 +31,8 @@ from generator.config import Config, Package
 from generator.errors import CorruptFileError, LinkRefused, Problem, UsageError
 from generator.progress import progress
 from generator.site import assets, history_links, provenance
+from generator.site.compare import write_compare
+from generator.site.groups import write_groups
 from generator.site.listing import (
     write_404,
     write_api_index,
@@ -59,6 +61,7 @@ def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | No
     logs = read_logs(data_dir)  # a link in data/_meta is refused before site/ is wiped
     prepare_out_dir(out_dir, data_dir)
     cover = scan_coverage(data_dir, config.packages)
+    now = dt.datetime.now(dt.UTC)
     ctx = Context(
         data_dir=data_dir,
         out_dir=out_dir,
@@ -67,8 +70,9 @@ def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | No
         assets=assets.write_assets(out_dir),
         sample=store.is_sample(data_dir),
         has_costs=logs.bigquery or logs.clickhouse,
-        today=dt.datetime.now(dt.UTC).date(),
-        built_on=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        today=now.date(),
+        built_on=now.strftime("%Y-%m-%d %H:%M UTC"),
+        built_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         repository_url=config.settings.repository_url,
         history_home=history_links.history_home(config.settings.repository_url),
         coverage=cover,
@@ -82,6 +86,8 @@ def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | No
     write_content_pages(ctx, good)
     write_costs(ctx, good, logs.clickhouse_runs)
     write_404(ctx, good)
+    write_compare(ctx, good)
+    write_groups(ctx, good)
     log.info("built %d package pages into %s", len(good), out_dir)
     errors = [(r.name, r.error) for r in results if r.error is not None]
     for name, (path, line, reason) in errors:

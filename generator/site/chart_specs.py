@@ -20,6 +20,8 @@ X_DOMAIN = ["__XDOMAIN__"]
 # The named datasets, all filled by the page (dates are epoch ms at local midnight).
 LINES, POINTS, WIDE, LONG, BARS = "lines", "points", "wide", "long", "bars"
 GAPS, NODATA, PARTIAL, CHANGE = "gaps", "nodata", "partial", "change"
+RELEASES = "releases"  # the overall chart's release markers ({date, tt, pre, yanked})
+SHOW_RELEASES = "showReleases"  # the signal the card's "Releases" toggle sets
 _FONT = "Inter, ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
@@ -84,6 +86,31 @@ def _counting_change() -> alt.LayerChart | alt.FacetChart:
         font=_FONT,
     ).encode(text="label:N", y=alt.value(0))
     return alt.layer(rule, text)
+
+
+def _releases() -> alt.LayerChart | alt.FacetChart:
+    """Release markers: a rule at each release's day, a triangle at the top to point at;
+    pre-releases dimmed, yanked ones dashed. The tooltip is `tt` ({title: text}: version
+    and date) as the page wrote it. The page chooses which releases a range shows
+    (`releases`: {date, tt, pre, yanked}); the `showReleases` signal hides them all."""
+    shown = alt.param(name=SHOW_RELEASES, value=True)
+    tip = alt.ExprRef(expr="datum.tt")
+    base = (
+        alt.Chart(_data(RELEASES))
+        .transform_filter(SHOW_RELEASES)
+        .encode(
+            x=alt.X("date:T"),
+            opacity=alt.when("datum.pre").then(alt.value(0.35)).otherwise(alt.value(0.85)),
+        )
+    )
+    dash = alt.when("datum.yanked").then(alt.value([2, 2])).otherwise(alt.value([]))
+    rule = base.mark_rule(aria=False, color="#AA4499", strokeWidth=1.2, tooltip=tip)
+    dot = base.mark_point(
+        aria=False, color="#AA4499", filled=True, size=50, shape="triangle-down", tooltip=tip
+    )
+    rules = rule.encode(strokeDash=dash).properties(name="release_rules")
+    marks = dot.encode(y=alt.value(4)).properties(name="release_marks")
+    return alt.layer(rules, marks).add_params(shown)
 
 
 def _hover() -> Any:
@@ -174,8 +201,8 @@ def overall_template(log: bool = False) -> dict[str, Any]:
             fillOpacity=alt.when("datum.partial").then(alt.value(0)).otherwise(alt.value(1)),
         )
     )
-    chart = alt.layer(*_background(), lines, points, _hover_rule(), _counting_change())
-    return _finish(chart)
+    layers = (*_background(), lines, points, _hover_rule(), _counting_change(), _releases())
+    return _finish(alt.layer(*layers))
 
 
 def category_template(percent: bool) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator import resources, stats, store
-from generator.site import api, content, costs, history_links, pages
+from generator.site import api, content, costs, history_links, pages, summary_api
 from generator.site.render import Context, PackageResult, common, render
 from generator.store import clickhouse_log, runlog
 from generator.store.clickhouse_log import ClickHouseRun
@@ -79,12 +79,18 @@ def sparklines(r: PackageResult) -> dict[str, str]:
     }
 
 
-def write_top(ctx: Context, results: Sequence[PackageResult]) -> None:
+def ranked_rows(results: Sequence[PackageResult]) -> list[dict[str, Any]]:
+    """The top list's rows, biggest last month first (the group pages rank by it too)."""
     rows = []
     for r in sorted(results, key=lambda r: (-r.last_month, r.name.lower())):
         row = _row(r)
         row.update(sparks=sparklines(r), growth_key=movers_key(r))
         rows.append(row)
+    return rows
+
+
+def write_top(ctx: Context, results: Sequence[PackageResult]) -> None:
+    rows = ranked_rows(results)
     variables = common(ctx, "../", "top")
     variables.update(
         rows=rows,
@@ -114,6 +120,8 @@ def write_api_index(ctx: Context, results: Sequence[PackageResult]) -> None:
     target = ctx.out_dir / "api" / "packages.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(api.packages_json(entries), encoding="utf-8")
+    schema = resources.content_dir() / summary_api.SCHEMA_NAME  # summary.json's shape
+    shutil.copyfile(schema, target.parent / summary_api.SCHEMA_NAME)
 
 
 def write_content_pages(ctx: Context, results: Sequence[PackageResult]) -> None:

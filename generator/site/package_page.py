@@ -15,10 +15,19 @@ from typing import Any, BinaryIO
 from generator import badges, derive, stats, store
 from generator.config import Package
 from generator.model import ALL_KINDS, Series
-from generator.site import api, chart_data, content, history_links, layout
+from generator.site import (
+    api,
+    chart_data,
+    content,
+    history_links,
+    layout,
+    package_api,
+    releases_view,
+)
 from generator.site import provenance as origin
 from generator.site.render import Context, PackageResult, common, render
 from generator.store import provenance as recorded
+from generator.store import releases as stored_releases
 
 RANGES = (("30", "30d"), ("90", "90d"), ("180", "180d"), ("365", "1y"), ("all", "All"))
 DEFAULT_RANGE = "365"
@@ -43,6 +52,7 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
     grid = chart_data.grid(history)
     del history  # the grid holds every row now
     spans = recorded.read(ctx.data_dir, pkg.normalized)
+    releases = stored_releases.read(ctx.data_dir, pkg.normalized)  # oldest first
     without = stats.daily(overall)
     summary = stats.summarize(overall, ctx.today, without, ctx.coverage)
     tails: dict[str, store.Tail] = {}
@@ -64,10 +74,13 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
         target.parent.mkdir(parents=True, exist_ok=True)
         publish_file(recorded.path_of(ctx.data_dir, pkg.normalized), target)
     if summary.last_date:
-        write_api(ctx, pkg.normalized, overall, tails, since, summary, sources)
+        package_api.write_api(ctx, pkg, overall, tails, since, summary, sources)
+        glance = package_api.summary_of(ctx, pkg, summary, without, grid, releases)
+        package_api.write_api_file(ctx, pkg, "summary", api.dumps_document(glance))
     badges.write_badges(ctx.out_dir, pkg.normalized, overall)
     about = Origin(spans, sources, _concerns(ctx.clickhouse_behind, pkg.normalized, spans))
-    render_package_page(ctx, pkg, summary, present, tails, about, grid)
+    shown = releases_view.page(ctx, pkg.normalized, releases, summary, without, grid)
+    render_package_page(ctx, pkg, summary, present, tails, about, grid, shown)
     return package_result(ctx, pkg, summary, without)
 
 
@@ -207,36 +220,6 @@ def _copy(src: BinaryIO, dst: BinaryIO) -> None:
         shutil.copyfileobj(src, dst)
 
 
-def write_api(
-    ctx: Context,
-    normalized: str,
-    overall: Series,
-    tails: dict[str, store.Tail],
-    since: str,
-    summary: stats.Summary,
-    sources: dict[str, list[origin.Segment]],
-) -> None:
-    target = ctx.out_dir / "api" / "packages" / normalized
-    target.mkdir(parents=True, exist_ok=True)
-    series = derive.with_python_major(
-        {k: {(d, c): n for d, c, n in tails[k].rows} for k in api.SERIES_KINDS[1:] if k in tails}
-    )
-    series["overall"] = {(d, c): n for (d, c), n in overall.items() if d >= since}
-    rows = {kind: [(d, c, n) for (d, c), n in s.items()] for kind, s in series.items()}
-    recent = {name: getattr(summary, name) for name in derive.RECENT_WINDOWS}
-    files = {
-        "recent": api.recent_json(normalized, recent),
-        "provenance": api.provenance_json(normalized, origin.api_rows(sources)),
-    }
-    files.update(
-        {kind: api.series_json(normalized, kind, kind_rows) for kind, kind_rows in rows.items()}
-    )
-    for kind, text in files.items():
-        (target / f"{kind}.json").write_text(text, encoding="utf-8")
-        # and without the extension, what the pypistats client requests (a copy, no link)
-        (target / kind).write_text(text, encoding="utf-8")
-
-
 def badge_snippets(normalized: str, base_url: str, root: str) -> list[dict[str, str]]:
     """Snippets with the site's public URLs (a placeholder until base_url is configured)."""
     out = []
@@ -257,6 +240,7 @@ KIND_TITLES = {
     "ci": "CI",
     "recent": "Last day, week and month",
     "provenance": "Where each day came from",
+    "summary": "At a glance: the last 30 days, peak, latest release",
 }
 
 
@@ -268,6 +252,7 @@ def render_package_page(
     tails: dict[str, store.Tail],
     about: Origin,
     grid: chart_data.Grid,
+    shown: dict[str, Any],  # releases_view.page: the Releases card
 ) -> None:
     root = "../../"
     n = pkg.normalized
@@ -280,7 +265,7 @@ def render_package_page(
         [(g.start, g.end) for g in summary.gaps[-GAPS_CHARTED:]],
         [(g.start, g.end) for g in summary.nodata[-GAPS_CHARTED:]],
     )
-    variables = common(ctx, root)
+    variables = {**common(ctx, root), **shown}
     variables.update(
         pkg=pkg,
         s=summary,
@@ -348,6 +333,7 @@ def data_links(
             if k in present or (k == "python_major" and "python_minor" in present)
         ],
         "provenance",
+        "summary",
     ]
     api_links = [(KIND_TITLES[k], f"{root}api/packages/{n}/{k}.json") for k in api_kinds]
     return {"csv_links": csv_links, "api_links": api_links if has_data else []}

@@ -27,6 +27,7 @@ class Context:
     has_costs: bool
     today: dt.date
     built_on: str
+    built_at: str = ""  # the same moment in ISO 8601, "YYYY-MM-DDTHH:MM:SSZ" (summary.json)
     repository_url: str = ""  # the setting; empty: the GitHub Actions job's repository, if any
     history_home: str = ""  # where the history CSVs are linked (history_links); "": copies
     coverage: stats.Coverage = field(default_factory=stats.Coverage)  # every package's dates

@@ -10,10 +10,12 @@ Signals each template has (the page sets them before every run):
 - `xdomain`: the range shown, [start, end] in epoch ms at local midnight;
 - `cats`, `colors`: the categories shown, in legend order, and their colours;
 - `ytitle`: the count axis' title ("downloads / week");
-- `legendColumns`: how many columns a bottom legend has (0: one row).
+- `legendColumns`: how many columns a bottom legend has (0: one row);
+- `showReleases` (the overall chart, from its altair param): the release markers shown.
 
 Named datasets without a source (`lines`, `points`, `wide`, `long`, `bars`, `gaps`,
-`nodata`, `partial`, `change`) are the page's to fill; an empty one draws nothing.
+`nodata`, `partial`, `change`, `releases`) are the page's to fill; an empty one draws
+nothing.
 """
 
 from __future__ import annotations

@@ -227,9 +227,11 @@ class BoundedClient(Closing):
     def close(self) -> None:
         self._http.close()
 
-    def get(self, url: str) -> Reply:
-        """The final answer for `url`; see the module docstring for what is raised."""
-        return self.send(self._http.build_request("GET", url), url)
+    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Reply:
+        """The final answer for `url`; see the module docstring for what is raised.
+        `headers` are sent besides the client's own (e.g. If-None-Match: a 304 comes back
+        as a Reply with an empty body, like any other status but 200)."""
+        return self.send(self._http.build_request("GET", url, headers=headers), url)
 
     def post(self, url: str, params: Mapping[str, str], content: bytes) -> Reply:
         """The final answer to a POST of `content` to `url` with query `params`."""
@@ -276,7 +278,7 @@ class BoundedClient(Closing):
             encoding, chunks = "", iter([response.content])
         else:
             encoding, chunks = response.headers.get("Content-Encoding", ""), response.iter_raw()
-        decoder = _Decoder(encoding, url, self._too_large)
+        decoder = _Decoder(encoding, url, self._too_large, self.hint)
         declared = response.headers.get("Content-Length", "")
         if declared.isascii() and declared.isdigit() and int(declared[:20]) > cap:
             raise self._too_large(url, f"it says it is {declared[:20]} bytes")
@@ -302,9 +304,16 @@ class BoundedClient(Closing):
 class _Decoder:
     """Content-Encoding identity, gzip or deflate, decoded without passing the cap."""
 
-    def __init__(self, encoding: str, url: str, too_large: Callable[[str, str], SourceError]):
+    def __init__(
+        self,
+        encoding: str,
+        url: str,
+        too_large: Callable[[str, str], SourceError],
+        hint: str = PYPISTATS_HINT,
+    ):
         self.name = encoding.strip().lower() or "identity"
         self.url = url
+        self.hint = hint
         self._too_large = too_large
         self._zlib: Any = None
         if self.name in ("gzip", "x-gzip"):
@@ -314,8 +323,7 @@ class _Decoder:
         elif self.name != "identity":
             raise SourceError(
                 f"{url}: the answer is encoded as {encoding[:40]!r}, which we did not ask "
-                "for (we accept gzip and deflate). Check that --api-url (api_url in "
-                "packages.yaml) points at the pypistats.org API"
+                f"for (we accept gzip and deflate). {hint}"
             )
 
     def feed(self, chunk: bytes, body: bytearray, cap: int) -> None:
@@ -342,6 +350,5 @@ class _Decoder:
     def _broken(self, reason: str) -> SourceError:
         return SourceError(
             f"{self.url}: the answer's {self.name} encoding is broken ({reason}). If this "
-            "persists, check that --api-url (api_url in packages.yaml) points at the "
-            "pypistats.org API"
+            f"persists, {self.hint[:1].lower()}{self.hint[1:]}"
         )

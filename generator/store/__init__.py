@@ -4,7 +4,9 @@
 - `merge`: the merge policies, each a named pure function;
 - `files`: atomic writes, and reads that refuse symbolic links; `layout`: where things live;
 - `history`: one package's files; `runlog` and `pending`: the files under data/_meta/;
-- `lock`: `locked(data_dir, command)`, one writer at a time (every command that writes).
+- `lock`: `locked(data_dir, command)`, one writer at a time (every command that writes);
+- `pypi_state`: data/_meta/pypi-releases.csv, the ETag, serial and day of each package's
+  last releases check (PyPI's JSON API).
 
 Layout: `data/<normalized-name>/<kind>.csv`, header `date,category,downloads`, rows sorted
 by date then category, so a nightly run appends lines at the end and git diffs stay small.

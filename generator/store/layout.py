@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.model import ALL_KINDS
 from generator.names import safe_dir
 
 META_DIR = "_meta"
@@ -29,13 +30,18 @@ def list_packages(data_dir: Path) -> list[str]:
         if p.is_dir()
         and not p.is_symlink()
         and not p.name.startswith(("_", "."))
-        and any(p.glob("*.csv"))
+        and _holds_counts(p)
     )
 
 
 def has_history(data_dir: Path, name: str) -> bool:
     directory = package_dir(data_dir, name)
-    return directory.is_dir() and any(directory.glob("*.csv"))
+    return directory.is_dir() and _holds_counts(directory)
+
+
+def _holds_counts(directory: Path) -> bool:
+    """A history file of some kind is there (releases.csv alone is not download history)."""
+    return any((directory / f"{kind}.csv").is_file() for kind in ALL_KINDS)
 
 
 def is_sample(data_dir: Path) -> bool:

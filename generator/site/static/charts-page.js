@@ -8,7 +8,10 @@
    drawn as a gap, "no data (outage)") or data-nodata (a single-package site's day without
    rows: drawn lightly). A listed day on which this package does have a row was reported, so
    it is not missing.
-   State: range, aggregation, scale and each chart's mode live in the URL's hash. */
+   Releases: data/<name>/releases.json (site.releases_view), fetched once, marked on the
+   downloads chart (a dataset, and the showReleases signal the card's toggle sets).
+   State: range, aggregation, scale, each chart's mode and the release markers live in the
+   URL's hash. */
 (function () {
   "use strict";
   var DAY = 86400000;
@@ -338,12 +341,67 @@
     });
     var labels = keys.map(function (k) { return series[k][0]; });
     var columns = periodColumns(agg).concat(labels);
+    var marks = releaseMarks(ctx);
     return {
-      datasets: { lines: lines, points: points, wide: wideRows(dates, columns, rows) },
+      datasets: { lines: lines, points: points, wide: wideRows(dates, columns, rows), releases: marks.shown },
+      releases: marks,
       cats: labels, colors: keys.map(function (k) { return series[k][1]; }),
       columns: columns, rows: rows,
       summary: overallSummary(ctx, ps), empty: !ps.some(function (p) { return p.sums; })
     };
+  }
+
+  // ------------------------------------------------------------ releases (data/<name>/releases.json)
+
+  // The releases of the range shown, at their UTC day; a crowded range (more than
+  // CROWDED) shows only the major and minor ones (impact.classify: `significant`).
+  var CROWDED = 25;
+
+  function loadReleases(page) {
+    if (!page.releasesUrl) return null;
+    if (!page.releasesLoading) {
+      page.releasesLoading = fetch(page.releasesUrl).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status + " for " + page.releasesUrl);
+        return r.json();
+      }).then(function (doc) { page.releases = doc.releases; }, function (err) {
+        page.releasesLoading = null;  // the chart draws without markers; a later draw retries
+        if (window.console) console.warn("releases: " + err.message);
+      });
+    }
+    return page.releasesLoading;
+  }
+
+  function releaseMarks(ctx) {
+    var inRange = (ctx.page.releases || []).filter(function (r) {
+      var d = dayOf(r.date);
+      return d >= ctx.start && d <= ctx.end;
+    });
+    var crowded = inRange.length > CROWDED;
+    var shown = crowded ? inRange.filter(function (r) { return r.significant; }) : inRange;
+    return {
+      total: inRange.length, crowded: crowded,
+      shown: shown.map(function (r) {
+        var notes = (r.pre ? ", pre-release" : "") + (r.yanked ? ", yanked" : "");
+        return { date: localMs(dayOf(r.date)), pre: r.pre, yanked: r.yanked,
+                 tt: { Release: r.version + notes, Date: r.date } };
+      })
+    };
+  }
+
+  function releasesTitle(marks) {
+    if (!marks.total) return "No releases in this range";
+    if (marks.crowded) {
+      return "Major and minor releases: " + marks.shown.length + " of the " + marks.total +
+        " releases in this range";
+    }
+    return marks.total + " release" + (marks.total === 1 ? "" : "s") + " in this range";
+  }
+
+  function markReleases(el, marks) {  // what the markers show, for the toggle's title (and tests)
+    el.setAttribute("data-releases-in-range", String(marks.total));
+    el.setAttribute("data-releases-shown", String(marks.shown.length));
+    var toggle = document.querySelector("[data-releases-toggle]");
+    if (toggle) toggle.title = releasesTitle(marks);
   }
 
   // Release series: on a long range a package's many releases are shown as "1.2.x".
@@ -503,6 +561,7 @@
       colors: strongColours(built.colors), ytitle: "downloads / " + UNIT[ctx.agg],
       legendColumns: legendColumns(el, built.cats)
     };
+    if (inputs.indexOf("releases") >= 0) signals.showReleases = ctx.releases;
     built.drawn = datasets;
     function labelled() {
       var svg = el.querySelector("svg");
@@ -620,7 +679,9 @@
   function drawNow(el, ctx) {
     var started = performance.now();
     el.setAttribute("aria-busy", "true");
-    return loadRange(ctx.start, ctx.end).then(function () {
+    var waits = [loadRange(ctx.start, ctx.end)];
+    if (el.getAttribute("data-chart") === "overall") waits.push(loadReleases(ctx.page));
+    return Promise.all(waits).then(function () {
       tableOf("overall");  // the days reported (page.reported), before any other kind
       var table = tableOf(el.getAttribute("data-kind"));
       var built = BUILDERS[el.getAttribute("data-chart")](ctx, table, el);
@@ -629,6 +690,7 @@
       el._built = built;
       el.setAttribute("aria-label", built.summary);
       renderTable(el);
+      if (built.releases) markReleases(el, built.releases);
       if (!built.empty) return show(el, ctx, built);
       dropView(el);
       el.innerHTML = "";
@@ -668,6 +730,7 @@
     });
     if (UNIT[q.get("agg")]) state.agg = q.get("agg");
     state.scale = q.get("scale") === "log" ? "log" : "linear";
+    state.releases = q.get("releases") !== "off";
     q.forEach(function (v, k) {
       if (k.indexOf("mode.") === 0 && (v === "pct" || v === "abs")) state.modes[k.slice(5)] = v;
     });
@@ -679,6 +742,7 @@
     q.set("range", rangeName(state.range));
     if (state.agg) q.set("agg", state.agg);
     if (state.scale === "log") q.set("scale", "log");
+    if (!state.releases) q.set("releases", "off");
     Object.keys(state.modes).sort().forEach(function (k) { q.set("mode." + k, state.modes[k]); });
     history.replaceState(history.state, "", location.pathname + location.search + "#" + q.toString());
   }
@@ -704,6 +768,7 @@
       t.last = dayOf(el.getAttribute("data-kind-last") || first);
       t.bounded = true;
     });
+    var releasesToggle = document.querySelector("[data-releases-toggle]");
     var gapsAt = document.querySelector(".chart[data-gaps]");
     var nodataAt = document.querySelector(".chart[data-nodata]");
     var page = {
@@ -711,7 +776,8 @@
       name: group.getAttribute("data-package") || document.querySelector("h1").textContent.trim(),
       gaps: daySet(gapsAt && gapsAt.getAttribute("data-gaps")),
       nodata: daySet(nodataAt && nodataAt.getAttribute("data-nodata")),
-      reported: tableOf("overall").days  // filled as the years load
+      reported: tableOf("overall").days,  // filled as the years load
+      releasesUrl: releasesToggle && releasesToggle.getAttribute("data-releases")
     };
     var rangeButtons = group.querySelectorAll("[data-range]");
     var aggButtons = group.querySelectorAll("[data-agg]");
@@ -727,7 +793,8 @@
       var start = key === "all" ? page.first : Math.max(page.first, page.last - parseInt(key, 10) + 1);
       var kind = el.getAttribute("data-kind");
       return { page: page, start: start, end: page.last, agg: state.agg || autoAgg(key, page.first, page.last),
-               scale: state.scale, mode: state.modes[kind] || el.getAttribute("data-mode") };
+               scale: state.scale, mode: state.modes[kind] || el.getAttribute("data-mode"),
+               releases: state.releases };
     }
     function showControls() {
       press(rangeButtons, state.range);
@@ -736,6 +803,7 @@
         return b.getAttribute("data-agg") === agg; })[0]);
       press(scaleButtons, Array.prototype.filter.call(scaleButtons, function (b) {
         return b.getAttribute("data-scale") === state.scale; })[0]);
+      if (releasesToggle) releasesToggle.setAttribute("aria-pressed", state.releases ? "true" : "false");
       forEach(charts, function (el) {
         var card = el.closest(".chart-card"), mode = ctxFor(el).mode;
         el.setAttribute("data-mode", mode);
@@ -774,6 +842,19 @@
     control(aggButtons, function (b) { state.agg = b.getAttribute("data-agg"); });
     control(scaleButtons, function (b) { state.scale = b.getAttribute("data-scale"); },
             function () { return overallEl ? [overallEl] : []; });
+    if (releasesToggle && overallEl) {  // a signal of the view the chart has: no rebuild
+      releasesToggle.addEventListener("click", function () {
+        state.releases = !state.releases;
+        writeState(state);
+        showControls();
+        overallEl._chain = (overallEl._chain || Promise.resolve()).then(function () {
+          var started = performance.now();
+          if (!overallEl._view || !overallEl._built) return null;
+          return overallEl._view.signal("showReleases", state.releases).runAsync()
+            .then(function () { done(overallEl, started); });
+        });
+      });
+    }
     forEach(charts, function (el) {
       var card = el.closest(".chart-card");
       el._details = card && card.querySelector("details[data-chart-table]");
@@ -790,6 +871,7 @@
       state.range = next.range || state.range;
       state.agg = next.agg || null;
       state.scale = next.scale;
+      state.releases = next.releases;
       state.modes = next.modes;
       redraw();
     });
@@ -802,7 +884,7 @@
   }
 
   window.PYPISTATS_CHART_DATA = {  // the pure parts and the loaded years, for tests
-    periods: periods, chooseCategories: chooseCategories, compact: compact,
+    periods: periods, chooseCategories: chooseCategories, compact: compact, autoAgg: autoAgg,
     dayOf: dayOf, isoOf: isoOf, cached: function () { return Object.keys(chunks); }
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", initCharts);
