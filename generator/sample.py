@@ -13,7 +13,7 @@ import random
 from collections.abc import Iterator
 
 from generator.derive import with_python_major
-from generator.model import Series
+from generator.model import Release, Series
 
 SAMPLE_PACKAGES: tuple[tuple[str, str, int], ...] = (
     # (name, group, typical daily downloads at the end of the period)
@@ -124,6 +124,27 @@ def sample_history(name: str, scale: int, start: dt.date, end: dt.date) -> dict[
         ]
         _split(series["version"], date, without, versions, rng)
     return with_python_major(series)
+
+
+def sample_releases(name: str, start: dt.date, end: dt.date) -> list[Release]:
+    """The releases that match sample_history's version shares: 2.k.0 where its share
+    starts (a release candidate a week before it, a 2.k.1 some weeks after), oldest first."""
+    rng = random.Random(f"{name}:releases:{start}:{end}")
+    span = max((end - start).days, 1)
+    out = []
+    for minor in range(1, 8):
+        day = start + dt.timedelta(days=-(-span * (minor - 1) // 6))
+        stamp = f"T{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z"
+        points = (
+            (-7, f"2.{minor}.0rc1"),
+            (0, f"2.{minor}.0"),
+            (rng.randrange(20, 40), f"2.{minor}.1"),
+        )
+        for offset, version in points:
+            when = day + dt.timedelta(days=offset)
+            if start - dt.timedelta(days=7) <= when <= end:
+                out.append(Release(when.isoformat() + stamp, version))
+    return sorted(out)
 
 
 def _split(

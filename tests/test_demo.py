@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 from generator.store import list_packages, read_series
+from generator.store import releases as stored_releases
 from tests.cli_helpers import run_cli, snapshot
 
 
@@ -17,6 +18,15 @@ def test_demo_builds_a_site_from_deterministic_sample_data_marked_as_sample(tmp_
     assert max(d for d, _ in overall) == "2026-11-20"
     minor = read_series(first / "data" / "acme-http" / "python_minor.csv")
     assert ("2026-11-20", "3.10") in minor  # kept as a string, never 3.1
+    # the sample's releases are the versions its version history moves to, so the demo
+    # shows release markers and impact figures
+    releases = stored_releases.read(first / "data", "acme-http")
+    versions = {c for _, c in read_series(first / "data" / "acme-http" / "version.csv")}
+    finals = [r for r in releases if "rc" not in r.version and r.version.endswith(".0")]
+    assert finals and {r.version for r in finals} <= versions
+    assert any("rc" in r.version for r in releases)
+    page = (first / "site" / "packages" / "acme-http" / "index.html").read_text()
+    assert "data-releases-table" in page and "data-releases-toggle" in page
 
     pages = sorted((first / "site").rglob("*.html"))
     assert len(pages) >= 10

@@ -11,8 +11,8 @@ from pathlib import Path
 from generator import store
 from generator.config import load_config
 from generator.errors import UsageError
-from generator.sample import SAMPLE_PACKAGES, sample_history
-from generator.store import update_package, write_text_atomic
+from generator.sample import SAMPLE_PACKAGES, sample_history, sample_releases
+from generator.store import releases, update_package, write_text_atomic
 
 log = logging.getLogger(__name__)
 SAMPLE_NOTE = "This directory holds generated SAMPLE data, not real PyPI downloads.\n"
@@ -49,6 +49,7 @@ def write_sample_history(data_dir: Path, years: int) -> None:
             update_package(
                 data_dir, name, sample_history(name, scale, start, DEMO_END), source="sample"
             )
+            releases.write(data_dir, name, sample_releases(name, start, DEMO_END))
         write_text_atomic(data_dir / store.META_DIR / store.SAMPLE_MARKER, SAMPLE_NOTE)
 
 
