@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build", "render site/ from data/ and packages.yaml"),
     "update": ("update", "fetch, then build (what the nightly job runs)"),
     "backfill": ("backfill", "fetch history since a date from BigQuery for new packages"),
+    "notify": ("notify", "the night's milestones, movers and costs; post new milestones"),
     "demo": ("demo", "generate sample history, build a site from it and serve it (no network)"),
 }
 
@@ -86,7 +87,7 @@ def configure_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-DATA_COMMANDS = ("fetch", "releases", "import", "build", "update", "backfill")
+DATA_COMMANDS = ("fetch", "releases", "import", "build", "update", "backfill", "notify")
 
 
 def check_data_dir(data_dir: Path) -> None:

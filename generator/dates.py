@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
@@ -31,3 +32,24 @@ def last_complete_day(today: dt.date | None = None) -> dt.date:
 def days_in(first: dt.date, last: dt.date) -> list[dt.date]:
     """Every day from `first` to `last`, both included ([] when last is before first)."""
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def month_shift(month: str, months: int) -> str:
+    """The month `months` after "YYYY-MM" (before, when negative): ("2026-01", -1) → "2025-12"."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_days(month: str) -> int:
+    """How many days "YYYY-MM" has."""
+    return calendar.monthrange(int(month[:4]), int(month[5:7]))[1]
+
+
+def month_last_day(month: str) -> str:
+    """The last day of "YYYY-MM", "YYYY-MM-DD"."""
+    return f"{month}-{month_days(month):02d}"
+
+
+def month_name(month: str) -> str:
+    """ "2026-10" → "October 2026"."""
+    return dt.date.fromisoformat(f"{month}-01").strftime("%B %Y")

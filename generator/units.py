@@ -30,3 +30,14 @@ def positive(kind: type[int] | type[float]) -> Callable[[str], float]:
 
     parse.__name__ = kind.__name__
     return parse
+
+
+def compact(n: int | float) -> str:
+    """1234 → "1.2k", 12345 → "12k", 2_500_000 → "2.5M"."""
+    value = float(n)
+    for threshold, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= threshold:
+            scaled = value / threshold
+            text = f"{scaled:.1f}" if scaled < 10 else f"{scaled:.0f}"
+            return text.removesuffix(".0") + suffix
+    return str(int(value))

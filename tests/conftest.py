@@ -19,7 +19,7 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 # What a GitHub Actions job sets (tests.yml runs the suite in one): a site built there links
 # to that repository's history files instead of copying them (site.history_links). Every
 # build in the tests is a local one unless a test sets these itself.
-NO_GITHUB = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY")
+NO_GITHUB = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_STEP_SUMMARY", "NOTIFY_WEBHOOK_URL")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -29,6 +29,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "stats",
         "sample",
         "impact",
+        "milestones",
+        "reports",
     ),
     ("store",),
     ("sources",),

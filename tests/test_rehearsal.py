@@ -10,6 +10,7 @@ expression the table does not know fails the test (so the rehearsal keeps up wit
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ import yaml
 from tests.servers.clickhouse_standin import ClickHouseStandIn
 from tests.servers.pypi_replay import PypiReplay
 from tests.servers.pypistats_replay import ReplayServer
+from tests.servers.webhook_receiver import WebhookReceiver
 from tests.test_clickhouse_update import rows_for
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,6 +47,7 @@ EXPRESSIONS = {
     "github.token": "",
     "secrets.GCP_WORKLOAD_IDENTITY_PROVIDER != ''": "false",
     "secrets.GCP_SERVICE_ACCOUNT_KEY != ''": "false",
+    "secrets.NOTIFY_WEBHOOK_URL": "",
 }
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 STEP_OUTPUT = re.compile(r"steps\.([\w-]+)\.outputs\.([\w-]+)")
@@ -285,11 +288,31 @@ def rig(tmp_path: Path, realdata: Path) -> Any:
         yield Rig(tmp_path, remote, {**env, **author}, server, workflow, clickhouse, pypi)
 
 
+def busy_night(rig: Rig) -> str:
+    """purl2src's best day yet, yesterday: 1,200 downloads (its first day over 1k and a
+    new peak) after a busy day 40 days before (so it passes the movers' floor). The day."""
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    event = {
+        "country_code": "US",
+        "project": "purl2src",
+        "type": "bdist_wheel",
+        "installer": "pip",
+        "python_minor": "3.12",
+        "system": "Linux",
+        "version": "1.0.0",
+    }
+    earlier = (yesterday - dt.timedelta(days=40)).isoformat()
+    rows = [{**event, "date": yesterday.isoformat()}] * 1200 + [{**event, "date": earlier}] * 150
+    rig.clickhouse.insert(rows)
+    return yesterday.isoformat()
+
+
 # ---------------------------------------------------------------- the rehearsals
 
 
 def test_first_run_commits_data_and_builds_the_site_second_run_commits_nothing(rig: Rig) -> None:
     start = rig.head()
+    best_day = busy_night(rig)
     workspace = rig.checkout()
     first = rig.run(workspace)
     assert first.failed_step is None, first.log()
@@ -322,6 +345,21 @@ def test_first_run_commits_data_and_builds_the_site_second_run_commits_nothing(r
     assert {"data/purl2src/releases.csv", "data/vulnq/releases.csv"} <= set(changed)
     assert "data/_meta/pypi-releases.csv" in changed
     assert first.outputs["releases"]["status"] == "0"
+
+    # The job summary: what was fetched from where and what it cost, the night's
+    # milestones and the movers; without the webhook secret nothing is posted or recorded.
+    summary = (workspace.parent / "summary.md").read_text(encoding="utf-8")
+    assert "### Download counts: done (exit 0)" in summary
+    assert f"fetch: 2 packages fetched from {rig.server.url}" in summary
+    assert "### Releases: done (exit 0)" in summary
+    assert f"### Milestones and movers (data through {best_day})" in summary, summary
+    assert re.search(r"ClickHouse: \d+ quer(y|ies), [\d,]+ rows and .+ read", summary), summary
+    assert f"| {best_day} | purl2src: first day with 1k+ downloads (1,2" in summary, summary
+    assert f"| {best_day} | purl2src: a new all-time peak day, 1,2" in summary
+    assert "**Top movers** (30-day growth, among packages with at least 100" in summary
+    assert re.search(r"^\| purl2src \| [\d,]+ \| [\d,]+ \| \+[\d.]+% \|$", summary, re.M)
+    assert "off (no NOTIFY\\_WEBHOOK\\_URL)" in summary
+    assert "data/_meta/notified.csv" not in changed
 
     # The site was built from it, and is not committed.
     index = (workspace / "site" / "index.html").read_text(encoding="utf-8")
@@ -385,6 +423,9 @@ def test_a_failed_package_turns_the_run_red_but_the_rest_is_committed_and_built(
     assert run.outputs["fetch"]["status"] == "1"
     assert run.outputs["build"]["site"] == "built"  # so the deploy job still deploys
     assert "vulnq" in run.log()
+    summary = (workspace.parent / "summary.md").read_text(encoding="utf-8")
+    assert "### Download counts: some packages failed (exit 1)" in summary
+    assert re.search(r"^- vulnq: .*404", summary, re.MULTILINE), summary
     changed = git(rig.remote, "show", "--name-only", "--format=", "main", env=rig.env).split()
     assert "data/purl2src/overall.csv" in changed
     # vulnq failed at pypistats.org: nothing of it is stored, not even ClickHouse's part,
@@ -504,3 +545,47 @@ def test_with_google_credentials_the_night_uses_bigquery_and_commits_the_run_log
     assert [line.split(",")[1] for line in log.splitlines()[1:]] == ["backfill"] * (
         len(jobs) - 1
     ) + ["fetch"]
+
+
+NOTIFY = "secrets.NOTIFY_WEBHOOK_URL"
+
+
+def test_with_a_webhook_each_new_milestone_is_posted_once_and_what_was_sent_is_committed(
+    rig: Rig,
+) -> None:
+    busy_night(rig)
+    with WebhookReceiver() as hook:
+        workspace = rig.checkout()
+        first = rig.run(workspace, secrets={NOTIFY: hook.url})
+        assert first.failed_step is None, first.log()
+        after_first = list(hook.bodies)
+        second = rig.run(rig.checkout(), secrets={NOTIFY: hook.url})
+        assert second.failed_step is None, second.log()
+    changed = git(rig.remote, "show", "--name-only", "--format=", "main", env=rig.env).split()
+    assert "data/_meta/notified.csv" in changed
+    record = git(rig.remote, "show", "main:data/_meta/notified.csv", env=rig.env).splitlines()
+    ids = [line.split(",")[0] for line in record[1:]]
+    assert "purl2src/day-1000" in ids and len(ids) >= 2, ids
+    posted = [line for b in hook.bodies for line in b["text"].splitlines() if line.startswith("•")]
+    assert len(posted) == len(set(posted)) == len(ids), "each milestone posted once"
+    assert hook.bodies == after_first, "the second night had nothing new to post"
+    summary = (workspace.parent / "summary.md").read_text(encoding="utf-8")
+    assert "posted now" in summary
+    for text in (first.log(), second.log(), summary):
+        assert hook.token not in text
+
+
+def test_a_failed_webhook_warns_but_never_blocks_the_commit_or_the_build(rig: Rig) -> None:
+    busy_night(rig)
+    with WebhookReceiver() as hook:
+        hook.inject("500")
+        workspace = rig.checkout()
+        run = rig.run(workspace, secrets={NOTIFY: hook.url})
+    assert run.failed_step is None, run.log()
+    assert run.outputs["notify"]["status"] == "1"
+    assert "::warning::The night's summary or notifications had a problem" in run.log()
+    changed = git(rig.remote, "show", "--name-only", "--format=", "main", env=rig.env).split()
+    assert "data/purl2src/overall.csv" in changed
+    assert "data/_meta/notified.csv" not in changed, "nothing recorded that was not accepted"
+    assert run.outputs["build"]["site"] == "built"
+    assert hook.token not in run.log()

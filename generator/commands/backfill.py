@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 
 from generator.commands.fetch import add_clickhouse_argument, add_max_bytes_argument
 from generator.config import describe_default, load_config
 from generator.pipeline.backfill import BackfillRequest, run_backfill
+from generator.pipeline.outcome import append_step_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     outcome = run_backfill(load_config(args.config), args.data_dir, request)
     if outcome.report:
         print(outcome.text())
+    append_step_summary(outcome.markdown("Backfill"), os.environ)
     return outcome.exit_code
 
 

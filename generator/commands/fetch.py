@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from generator.config import SOURCES, describe_default, load_config
 from generator.pipeline.fetch import FetchRequest, fetch
+from generator.pipeline.outcome import append_step_summary
 from generator.sources.pypistats import DEFAULT_TIMEOUT
 from generator.units import positive
 
@@ -117,4 +119,5 @@ def run(args: argparse.Namespace) -> int:
     outcome = fetch(load_config(args.config), args.data_dir, request_of(args))
     if outcome.report:
         print(outcome.text())
+    append_step_summary(outcome.markdown("Download counts"), os.environ)
     return outcome.exit_code

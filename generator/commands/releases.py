@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from generator.commands.fetch import add_polite_arguments
 from generator.config import describe_default, load_config
+from generator.pipeline.outcome import append_step_summary
 from generator.pipeline.releases import ReleasesRequest, fetch_releases
 from generator.sources.pypi_json import DEFAULT_TIMEOUT
 
@@ -43,4 +45,5 @@ def run(args: argparse.Namespace) -> int:
     outcome = fetch_releases(load_config(args.config), args.data_dir, request)
     if outcome.report:
         print(outcome.text())
+    append_step_summary(outcome.markdown("Releases"), os.environ)
     return outcome.exit_code

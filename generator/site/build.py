@@ -32,6 +32,7 @@ from generator.errors import CorruptFileError, LinkRefused, Problem, UsageError
 from generator.progress import progress
 from generator.site import assets, history_links, provenance
 from generator.site.compare import write_compare
+from generator.site.feeds import write_feeds
 from generator.site.groups import write_groups
 from generator.site.listing import (
     write_404,
@@ -43,6 +44,7 @@ from generator.site.listing import (
 )
 from generator.site.package_page import build_package
 from generator.site.render import Context, PackageResult, env
+from generator.site.reports_page import write_reports
 from generator.store import clickhouse_log, runlog
 from generator.store.clickhouse_log import ClickHouseRun
 
@@ -88,6 +90,8 @@ def build_site(config: Config, data_dir: Path, out_dir: Path, base_url: str | No
     write_404(ctx, good)
     write_compare(ctx, good)
     write_groups(ctx, good)
+    write_reports(ctx, good)
+    write_feeds(ctx, good)
     log.info("built %d package pages into %s", len(good), out_dir)
     errors = [(r.name, r.error) for r in results if r.error is not None]
     for name, (path, line, reason) in errors:

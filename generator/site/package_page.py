@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fcntl
 import os
@@ -12,9 +13,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from generator import badges, derive, stats, store
+from generator import badges, derive, milestones, stats, store
 from generator.config import Package
-from generator.model import ALL_KINDS, Series
+from generator.model import ALL_KINDS, Release, Series
 from generator.site import (
     api,
     chart_data,
@@ -23,6 +24,8 @@ from generator.site import (
     layout,
     package_api,
     releases_view,
+    report_links,
+    reports_page,
 )
 from generator.site import provenance as origin
 from generator.site.render import Context, PackageResult, common, render
@@ -81,7 +84,35 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
     about = Origin(spans, sources, _concerns(ctx.clickhouse_behind, pkg.normalized, spans))
     shown = releases_view.page(ctx, pkg.normalized, releases, summary, without, grid)
     render_package_page(ctx, pkg, summary, present, tails, about, grid, shown)
-    return package_result(ctx, pkg, summary, without)
+    result = package_result(ctx, pkg, summary, without)
+    return with_records(ctx, result, summary, without, releases, grid)
+
+
+def with_records(
+    ctx: Context,
+    result: PackageResult,
+    summary: stats.Summary,
+    without: stats.Daily,
+    releases: Sequence[Release],
+    grid: chart_data.Grid,
+) -> PackageResult:
+    """`result` with the package's milestones, its months and what its reports need."""
+    minor = whole(grid, "python_minor")
+    categories = {"python_minor": minor, "system": whole(grid, "system")}
+    return dataclasses.replace(
+        result,
+        milestones=tuple(milestones.milestones(result.normalized, without, releases, minor)),
+        monthly=summary.monthly,
+        report=reports_page.package_months(ctx, without, summary, releases, categories),
+    )
+
+
+def whole(grid: chart_data.Grid, kind: str) -> Series | None:
+    """Every row of `kind` as a Series; None when the package has no such file."""
+    bounds = grid.bounds.get(kind)
+    if bounds is None:
+        return None
+    return {(d, c): n for d, c, n in chart_data.window(grid, kind, *bounds)}
 
 
 def tail_of(grid: chart_data.Grid, kind: str, since: str, last: str) -> store.Tail:
@@ -287,6 +318,7 @@ def render_package_page(
         provenance=origin.lines(about.sources, f"{root}methodology/"),
         clickhouse_behind=about.clickhouse,
         history_in_repository=bool(home),
+        report_url=f"{root}{report_links.month_page(ctx.as_of[:7])}" if ctx.as_of else None,
     )
     variables.update(chart_sources(root, n, summary, grid))
     variables.update(data_links(root, n, present, bool(summary.last_date), bool(about.spans), home))

@@ -11,6 +11,8 @@ from typing import Any
 import jinja2
 
 from generator import config_rules, stats
+from generator.milestones import Milestone
+from generator.reports import PackageMonths
 from generator.site import pages
 
 
@@ -61,6 +63,9 @@ class PackageResult:
     recent: dict[str, int] = field(default_factory=dict)
     stale: bool = False  # its data ends before the site's as-of date
     error: tuple[str, int, str] | None = None  # a CorruptFileError's (path, line, reason)
+    milestones: tuple[Milestone, ...] = ()  # its whole record's (generator.milestones)
+    monthly: tuple[stats.MonthTotal, ...] = ()  # its calendar months (stats.Summary)
+    report: PackageMonths | None = None  # what its monthly reports need (site.reports_page)
 
 
 _ENV: jinja2.Environment | None = None

@@ -9,10 +9,11 @@ import functools
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from generator.errors import LinkRefused
+from generator.errors import CorruptFileError, LinkRefused
 
 TMP_PREFIX = ".tmp-"
 NOT_REGULAR = "is not a regular file, so it is neither read nor published"
@@ -131,6 +132,28 @@ def read_plain_bytes(path: Path) -> bytes | None:
         return None
     with handle:
         return handle.read()
+
+
+def write_checked(path: Path, text: str, parse: Callable[[str, Path], object]) -> bool:
+    """Write `text` atomically (write_text_atomic) once `parse` reads it back, so nothing
+    is stored that cannot be read; never through a symbolic link. False when unchanged."""
+    refuse_link(path.parent)
+    refuse_link(path)
+    parse(text, path)
+    return write_text_atomic(path, text)
+
+
+def read_plain_text(path: Path) -> str | None:
+    """The UTF-8 text of `path` (None when it does not exist), refusing links as
+    `open_plain`; text that is not UTF-8 is a CorruptFileError naming its line."""
+    raw = read_plain_bytes(path)
+    if raw is None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CorruptFileError(path, line, "not UTF-8 text") from None
 
 
 def _mode_for(path: Path) -> int:

@@ -12,14 +12,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from generator import rows
-from generator.errors import CorruptFileError, UnstorableRow
+from generator.errors import UnstorableRow
 from generator.model import Series
 from generator.names import quoted
 from generator.store import provenance
 from generator.store.csvformat import Tail, parse, parse_fast, parse_tail, serialize
 from generator.store.files import (
     is_plain_file,
-    read_plain_bytes,
+    read_plain_text,
     refuse_link,
     remove_stale_temporaries,
     write_text_atomic,
@@ -27,19 +27,7 @@ from generator.store.files import (
 from generator.store.layout import package_dir
 from generator.store.merge import Policy, fill_days, merge_keys
 
-
-def _read_text(path: Path) -> str | None:
-    """The file's text, None when it does not exist; not UTF-8 is a CorruptFileError.
-
-    A symbolic link (the file, or its folder) is refused unread (LinkRefused)."""
-    raw = read_plain_bytes(path)
-    if raw is None:
-        return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise CorruptFileError(path, line, "not UTF-8 text") from None
+_read_text = read_plain_text  # None when missing; a symbolic link is refused unread
 
 
 def read_series(path: Path) -> Series:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.errors import CorruptFileError
 from generator.store.csvformat import split_lines
-from generator.store.files import read_plain_bytes, refuse_link, write_text_atomic
+from generator.store.files import read_plain_text, refuse_link, write_text_atomic
 from generator.store.layout import META_DIR
 
 PENDING_FILE = "backfill-pending.csv"
@@ -19,13 +18,10 @@ def pending_path(data_dir: Path) -> Path:
 
 def read_pending(data_dir: Path) -> set[str]:
     path = pending_path(data_dir)
-    raw = read_plain_bytes(path)  # never through a symbolic link
-    if raw is None:
+    text = read_plain_text(path)  # never through a symbolic link
+    if text is None:
         return set()
-    try:
-        lines = split_lines(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise CorruptFileError(path, 1, "not UTF-8 text") from None
+    lines = split_lines(text)
     return {line.strip() for line in lines[1:] if line.strip()}
 
 

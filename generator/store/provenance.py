@@ -23,7 +23,7 @@ from generator.errors import CorruptFileError
 from generator.model import ALL_KINDS
 from generator.names import safe_dir
 from generator.store.csvformat import split_lines
-from generator.store.files import read_plain_bytes, write_text_atomic
+from generator.store.files import read_plain_text, write_text_atomic
 from generator.store.layout import META_DIR
 
 FOLDER = "provenance"
@@ -90,13 +90,8 @@ def parse(text: str, path: Path) -> list[Span]:
 def read(data_dir: Path, name: str) -> list[Span]:
     """The package's spans ([] when it has no provenance file yet)."""
     path = path_of(data_dir, name)
-    raw = read_plain_bytes(path)  # never through a symbolic link
-    if raw is None:
-        return []
-    try:
-        return parse(raw.decode("utf-8"), path)
-    except UnicodeDecodeError:
-        raise CorruptFileError(path, 1, "not UTF-8 text") from None
+    text = read_plain_text(path)  # never through a symbolic link
+    return [] if text is None else parse(text, path)
 
 
 def days_taken(

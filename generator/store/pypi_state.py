@@ -22,9 +22,9 @@ from pathlib import Path
 from generator.dates import is_date
 from generator.errors import CorruptFileError
 from generator.names import normalize
-from generator.store.csvformat import split_lines
-from generator.store.files import read_plain_bytes, refuse_link, write_text_atomic
+from generator.store.files import read_plain_text, write_checked
 from generator.store.layout import META_DIR
+from generator.store.records import lines_of
 
 STATE_FILE = "pypi-releases.csv"
 STATE_HEADER = "package,etag,last_serial,checked"
@@ -75,24 +75,15 @@ def serialize_state(state: Mapping[str, Checked]) -> str:
 
 def parse_state(text: str, path: Path) -> dict[str, Checked]:
     """Every line of the file; CorruptFileError names the first that does not parse."""
-    lines = split_lines(text)
-    if not lines or lines[0] != STATE_HEADER:
-        raise CorruptFileError(path, 1, f"the header must be {STATE_HEADER!r}")
     state: dict[str, Checked] = {}
-    for number, line in enumerate(lines[1:], start=2):
-        try:
-            fields = next(csv.reader([line], strict=True), [])
-        except csv.Error as exc:
-            raise CorruptFileError(path, number, f"not a CSV line ({exc})") from None
-        if len(fields) != 4 or (fields[2] and not _SERIAL.fullmatch(fields[2])):
+    for number, fields in lines_of(text, path, STATE_HEADER, 4):
+        if fields[2] and not _SERIAL.fullmatch(fields[2]):
             raise CorruptFileError(path, number, "expected package,etag,last_serial,checked")
         name, etag, serial, checked = fields
         entry = Checked(etag, int(serial) if serial else None, checked)
         reason = entry_problem(name, entry)
         if reason is not None:
             raise CorruptFileError(path, number, reason)
-        if name in state:
-            raise CorruptFileError(path, number, f"package {name!r} appears twice")
         state[name] = entry
     return state
 
@@ -100,22 +91,11 @@ def parse_state(text: str, path: Path) -> dict[str, Checked]:
 def read_state(data_dir: Path) -> dict[str, Checked]:
     """{normalized name: Checked}; {} when no package was checked yet."""
     path = state_path(data_dir)
-    raw = read_plain_bytes(path)  # never through a symbolic link
-    if raw is None:
-        return {}
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorruptFileError(path, raw[: exc.start].count(b"\n") + 1, "not UTF-8") from None
-    return parse_state(text, path)
+    text = read_plain_text(path)  # never through a symbolic link
+    return {} if text is None else parse_state(text, path)
 
 
 def write_state(data_dir: Path, state: Mapping[str, Checked]) -> bool:
     """Store the whole state atomically; False when the bytes are unchanged. The caller
     holds the store's lock (store.locked)."""
-    path = state_path(data_dir)
-    refuse_link(path.parent)
-    refuse_link(path)
-    text = serialize_state(state)
-    parse_state(text, path)  # nothing is stored that cannot be read back
-    return write_text_atomic(path, text)
+    return write_checked(state_path(data_dir), serialize_state(state), parse_state)

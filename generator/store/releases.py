@@ -21,7 +21,7 @@ from pathlib import Path
 from generator.dates import is_date
 from generator.errors import CorruptFileError
 from generator.model import Release
-from generator.store.files import open_plain, write_text_atomic
+from generator.store.files import read_plain_text, write_checked
 from generator.store.layout import package_dir
 
 FILE_NAME = "releases.csv"
@@ -90,16 +90,8 @@ def parse(text: str, path: Path) -> list[Release]:
 def read(data_dir: Path, name: str) -> list[Release]:
     """The package's stored releases, oldest first; [] when it has none stored yet."""
     path = path_of(data_dir, name)
-    handle = open_plain(path)
-    if handle is None:
-        return []
-    with handle:
-        raw = handle.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorruptFileError(path, raw[: exc.start].count(b"\n") + 1, "not UTF-8") from None
-    return parse(text, path)
+    text = read_plain_text(path)  # never through a symbolic link
+    return [] if text is None else parse(text, path)
 
 
 def write(data_dir: Path, name: str, releases: Iterable[Release]) -> bool:
@@ -107,6 +99,5 @@ def write(data_dir: Path, name: str, releases: Iterable[Release]) -> bool:
     The caller holds the store's lock (store.locked)."""
     path = path_of(data_dir, name)
     text = serialize(releases)
-    parse(text, path)  # nothing is stored that cannot be read back
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_text_atomic(path, text)
+    return write_checked(path, text, parse)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from generator.errors import CorruptFileError
 from generator.store.csvformat import split_lines
-from generator.store.files import open_plain, read_plain_bytes, write_text_atomic
+from generator.store.files import open_plain, read_plain_text, write_text_atomic
 from generator.store.layout import META_DIR
 
 HEADER = "run_at,command,packages,start_date,end_date,bytes_processed,bytes_billed"
@@ -107,15 +107,7 @@ def exists(data_dir: Path) -> bool:
     return True
 
 
-def read_text(path: Path) -> str | None:
-    """The log's text (None when missing); never read through a symbolic link."""
-    raw = read_plain_bytes(path)
-    if raw is None:
-        return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CorruptFileError(path, 1, "not UTF-8 text") from None
+read_text = read_plain_text  # the log's text (None when missing), never through a link
 
 
 def read(data_dir: Path) -> list[RunRecord]:
