@@ -14,8 +14,9 @@ first `part_days` days of the months it is compared with. A report then holds:
   (stats.Change: no percentage against nothing). A partial month of D days is compared
   like for like: with the first D days of those months. A month the package's record
   does not cover from its first day (the history starts in it, as a pypistats.org history
-  of 180 days does) is no comparison: the change against it is n/a, and the site's change
-  counts only the packages whose record covers both months;
+  of 180 days does), or a month it ends in (a stale package), is no comparison: the
+  change is n/a, and the site's change counts only the packages whose record covers both
+  months;
 - the Python-version and system shares of the month, in percent of the kind's downloads,
   and their shifts in percentage points against the previous month (the same days of it,
   for a partial month); a category under SHARE_FLOOR percent in the month is summed into
@@ -75,7 +76,8 @@ class PackageMonths:
     part_days: int = 0  # the partial month's days so far; 0: no partial month
     parts: Mapping[str, Figures] = field(default_factory=dict)  # their first part_days days
     releases: tuple[ReleaseImpact, ...] = ()
-    start: str = ""  # the first day of the record, "YYYY-MM-DD"
+    start: str = ""  # the first and last day of the record, "YYYY-MM-DD"
+    end: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,8 +174,9 @@ def package_months(
         for i in sorted(impacts, key=lambda i: (i.release.day, i.release.version))
         if not i.release.yanked
     )
-    start = min(without, default="")
-    return PackageMonths(months, part_days if parts or part_month else 0, parts, releases, start)
+    start, end = min(without, default=""), max(without, default="")
+    days = part_days if parts or part_month else 0
+    return PackageMonths(months, days, parts, releases, start, end)
 
 
 def _sum_by(
@@ -207,12 +210,15 @@ def compared(
     months: PackageMonths, month: str, partial: bool
 ) -> tuple[Figures | None, Figures | None]:
     """The figures `month` is compared with: the previous month's and the same month's a
-    year earlier (their first part_days days when `month` is partial); None for a month
-    the record does not cover from its first day (no comparison)."""
+    year earlier (their first part_days days when `month` is partial); None when the
+    record does not cover both: it starts after the compared month's first day, or ends
+    before `month`'s last day (its days so far when partial): no comparison."""
     source = months.parts if partial and months.part_days else months.months
+    days = days_of(month, months, partial)
+    needed = f"{month}-{days:02d}"
 
     def of(other: str) -> Figures | None:
-        if not months.start or f"{other}-01" < months.start:
+        if not months.start or f"{other}-01" < months.start or months.end < needed:
             return None
         return source.get(other, Figures())
 
@@ -339,15 +345,9 @@ def site_report(month: str, entries: Sequence[Entry], partial: bool, floor: int)
     days = next((days_of(month, e.months, partial) for e in entries), month_days(month))
     ranked = _ranked(lines, now.downloads)
     growing, falling = movers(ranked, floor)
+    changes = (change_of(befores), change_of(years))
     return SiteReport(
-        **_report_of(
-            month,
-            partial,
-            days,
-            now,
-            added([b for _, b in befores if b is not None]),
-            (change_of(befores), change_of(years)),
-        ),
+        **_report_of(month, partial, days, now, added([b for _, b in befores if b]), changes),
         peaks=tuple(p for e in entries for p in _peaks(e.milestones, month)),
         releases=tuple(
             sorted(

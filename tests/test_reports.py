@@ -109,8 +109,23 @@ def test_a_month_the_record_starts_in_is_no_comparison():
     ]
 
 
+def test_a_month_the_record_ends_in_is_no_comparison():
+    # a stale package whose data stops on March 10: March is not a month of 3 a day, and
+    # the site's change leaves it out rather than count its missing days as a fall
+    ended = {d: n for d, n in A_DAILY.items() if d <= "2026-03-10"}
+    r = reports.package_report("2026-03", months_of(ended), partial=False)
+    assert r.downloads == 30 and r.previous.percent is None
+    steady = {**days("2026-02", 28, 10), **days("2026-03", 31, 11)}
+    entries = [
+        reports.Entry("ended", "ended", months_of(ended)),
+        reports.Entry("steady", "steady", months_of(steady)),
+    ]
+    site = reports.site_report("2026-03", entries, partial=False, floor=100)
+    assert (site.previous.current, site.previous.previous) == (341, 280)
+
+
 def entry(name: str, before: int, now: int, found: tuple[Milestone, ...] = ()) -> reports.Entry:
-    daily = {"2026-02-01": before, "2026-03-01": now}
+    daily = {"2026-02-01": before, "2026-03-01": now, "2026-03-31": 0}  # through March
     return reports.Entry(name, name, months_of(daily), found)
 
 

@@ -28,10 +28,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from generator import config_rules, stats
+from generator import config_rules, reports, stats
 from generator.dates import month_last_day, month_name, month_shift
 from generator.milestones import Milestone
-from generator.site import pages, report_links
+from generator.site import listing, pages, report_links, reports_page
 from generator.site.render import Context, PackageResult
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -93,68 +93,71 @@ def month_updated(month: str) -> str:
     return f"{month_last_day(month)}T23:59:59Z"
 
 
-def _change(current: int, previous: int | None, month: str) -> str:
-    """ ", +12.3% on September 2026" (against the month before); "" with nothing to compare."""
-    if not previous:
+def _change(change: stats.Change, month: str) -> str:
+    """ ", +12.3% on September 2026" (the report's change against the month before: like
+    for like, reports.compared); "" with nothing to compare."""
+    if change.percent is None:
         return ""
-    return f", {pages.pct(stats.Change(current, previous))} on {month_name(month_shift(month, -1))}"
+    return f", {pages.pct(change)} on {month_name(month_shift(month, -1))}"
 
 
 def site_report_entries(site: Site, results: Sequence[PackageResult]) -> list[Entry]:
-    """One entry per complete month from the site's first month, newest MAX_REPORTS."""
-    firsts = [r.monthly[0].month for r in results if r.monthly]
-    if not firsts or not site.as_of:
+    """One entry per kept complete month (report_links.is_kept), with the report's own
+    figures (generator.reports)."""
+    found = reports_page.entries(results)
+    if not found or not site.as_of:
         return []
-    months = report_links.months_between(f"{min(firsts)}-01", site.as_of)
-    totals: dict[str, int] = {}
-    counted: dict[str, int] = {}
-    for r in results:
-        for m in r.monthly:
-            totals[m.month] = totals.get(m.month, 0) + m.without_mirrors
-            counted[m.month] = counted.get(m.month, 0) + 1
-    entries = []
-    for month in months:
-        if not report_links.is_complete(month, site.as_of):
+    first = min(min(e.months.months) for e in found)
+    out = []
+    for month in report_links.months_between(f"{first}-01", site.as_of):
+        if not (
+            report_links.is_complete(month, site.as_of) and report_links.is_kept(month, site.as_of)
+        ):
             continue
-        total, count = totals.get(month, 0), counted.get(month, 0)
-        entries.append(
+        report = reports.site_report(month, found, False, listing.MOVERS_FLOOR)
+        count = len(report.packages)
+        out.append(
             Entry(
                 key=f"report/{month}",
                 title=f"{site.title}: the report for {month_name(month)}",
                 updated=month_updated(month),
                 path=report_links.month_page(month),
-                summary=f"{month_name(month)}: {total:,} downloads of {count:,} "
+                summary=f"{month_name(month)}: {report.downloads:,} downloads of {count:,} "
                 f"package{'s' if count != 1 else ''} (without mirrors)"
-                f"{_change(total, totals.get(month_shift(month, -1)), month)}.",
+                f"{_change(report.previous, month)}.",
                 category="report",
                 markdown=report_links.month_markdown(month),
             )
         )
-    return entries[-MAX_REPORTS:]
+    return out[-MAX_REPORTS:]
 
 
 def package_report_entries(site: Site, result: PackageResult) -> list[Entry]:
-    """One entry per complete month of the package's record, newest MAX_REPORTS."""
-    entries = []
-    totals = {m.month: m.without_mirrors for m in result.monthly}
-    for m in result.monthly:
-        if report_links.is_complete(m.month, site.as_of) and report_links.is_kept(
-            m.month, site.as_of
+    """One entry per kept complete month the package has a report of (its Markdown)."""
+    months = result.report
+    if months is None:
+        return []
+    out = []
+    for month in months.months:
+        if not (
+            report_links.is_complete(month, site.as_of) and report_links.is_kept(month, site.as_of)
         ):
-            entries.append(
-                Entry(
-                    key=f"report/{m.month}/{result.normalized}",
-                    title=f"{result.name}: the report for {month_name(m.month)}",
-                    updated=month_updated(m.month),
-                    path=report_links.month_page(m.month),
-                    summary=f"{result.name} in {month_name(m.month)}: "
-                    f"{m.without_mirrors:,} downloads (without mirrors)"
-                    f"{_change(m.without_mirrors, totals.get(month_shift(m.month, -1)), m.month)}.",
-                    category="report",
-                    markdown=report_links.package_markdown(m.month, result.normalized),
-                )
+            continue
+        report = reports.package_report(month, months, False)
+        out.append(
+            Entry(
+                key=f"report/{month}/{result.normalized}",
+                title=f"{result.name}: the report for {month_name(month)}",
+                updated=month_updated(month),
+                path=report_links.month_page(month),
+                summary=f"{result.name} in {month_name(month)}: "
+                f"{report.downloads:,} downloads (without mirrors)"
+                f"{_change(report.previous, month)}.",
+                category="report",
+                markdown=report_links.package_markdown(month, result.normalized),
             )
-    return entries[-MAX_REPORTS:]
+        )
+    return out[-MAX_REPORTS:]
 
 
 def newest(milestones: Iterable[Milestone], count: int) -> list[Milestone]:
