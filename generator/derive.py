@@ -46,6 +46,15 @@ def with_python_major(kinds: Mapping[str, Series]) -> dict[str, Series]:
     return out
 
 
+def monthly_counts(series: Mapping[tuple[str, str], int]) -> dict[str, dict[str, int]]:
+    """{month "YYYY-MM": {category: downloads}}: a kind's rows summed by calendar month."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for (date, category), downloads in series.items():
+        month = out[date[:7]]
+        month[category] = month.get(category, 0) + downloads
+    return {m: out[m] for m in sorted(out)}
+
+
 def last_date(series: Series, category: str | None = None) -> str | None:
     dates = [d for (d, c) in series if category is None or c == category]
     return max(dates) if dates else None

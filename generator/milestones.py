@@ -1,6 +1,6 @@
 """A package's milestones, from its history alone (pure): the same data, the same list.
 
-    milestones(package, daily, releases, python_minor) -> [Milestone, ...]
+    milestones(package, daily, releases, python_months) -> [Milestone, ...]
 
 What counts, each with an id made of what it is and never of when it was computed, so a
 rebuild (or a second night) never gives the same milestone twice:
@@ -19,8 +19,10 @@ rebuild (or a second night) never gives the same milestone twice:
   record after a quiet spell is the one worth a line): `<package>/peak-<date>`;
 - **a new release** (a final release: not a pre-release, not yanked; impact.classify):
   `<package>/release-<version>`;
-- **a Python version passing PYTHON_SHARE of the package's downloads**, over the 30 days
-  ending on a day, with the same crossing rule: `<package>/python-<version>`.
+- **a Python version passing PYTHON_SHARE of the package's downloads** in a complete
+  calendar month (`python_months`: derive.monthly_counts of python_minor), with the same
+  crossing rule (an earlier month of the record below it), dated the month's last day:
+  `<package>/python-<version>`. The month so far never counts: its share moves daily.
 
 Downloads are without mirrors, as everywhere else. A day with no row counts as 0. Each
 rule looks only at the days before and on the day it dates, so appending new days never
@@ -30,13 +32,13 @@ changes an earlier milestone.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from generator import impact
+from generator.dates import month_last_day, month_name
 from generator.derive import RECENT_WINDOWS
-from generator.model import Release, Series
+from generator.model import Release
 from generator.units import compact
 
 THRESHOLDS = tuple(10**n for n in range(3, 13))  # 1k ... 1T
@@ -44,7 +46,6 @@ TOTAL_THRESHOLDS = tuple(10**n for n in range(6, 13))  # 1M ... 1T
 PEAK_WARMUP = 90  # days of record before a new peak day counts as a milestone
 PEAK_SPACING = 30  # days from one peak milestone to the next, at least
 PYTHON_SHARE = 0.10
-PYTHON_WINDOW = RECENT_WINDOWS["last_month"]
 WINDOW_NAMES = {"last_day": "day", "last_week": "week", "last_month": "month"}
 
 
@@ -64,7 +65,7 @@ def milestones(
     package: str,
     daily: Mapping[str, int],
     releases: Sequence[Release] = (),
-    python_minor: Series | None = None,
+    python_months: Mapping[str, Mapping[str, int]] | None = None,
 ) -> list[Milestone]:
     """Every milestone of the package's record, oldest first (see the module doc)."""
     days = _days(daily)
@@ -74,8 +75,8 @@ def milestones(
         *_peaks(package, days),
         *_releases(package, releases),
     ]
-    if python_minor and days:
-        found += _pythons(package, python_minor, days[0][0], days[-1][0])
+    if python_months and days:
+        found += _pythons(package, python_months, days[-1][0])
     return sorted(found)
 
 
@@ -106,13 +107,14 @@ def _crossings(sums: Iterator[tuple[int, int]], thresholds: Sequence[int]) -> di
     """{threshold: index of the first window reaching it}, for thresholds some earlier
     window stayed below (the record shows the crossing)."""
     lowest: int | None = None
+    pending = sorted(thresholds)  # not reached yet, smallest first
     out: dict[int, int] = {}
     for index, value in sums:
-        if lowest is not None:
-            for threshold in thresholds:
-                if threshold not in out and lowest < threshold <= value:
-                    out[threshold] = index
-        lowest = value if lowest is None else min(lowest, value)
+        if lowest is not None and pending and value >= pending[0]:
+            for threshold in [t for t in pending if lowest < t <= value]:
+                out[threshold] = index
+                pending.remove(threshold)
+        lowest = value if lowest is None or value < lowest else lowest
     return out
 
 
@@ -184,35 +186,28 @@ def _releases(package: str, releases: Sequence[Release]) -> Iterator[Milestone]:
         )
 
 
-def _pythons(package: str, python_minor: Series, first: str, last: str) -> list[Milestone]:
-    """The first 30-day window in which each Python version had PYTHON_SHARE of the
-    downloads (summed over every python_minor category), with the crossing rule."""
-    by_day: dict[str, dict[str, int]] = defaultdict(dict)
-    for (date, category), n in python_minor.items():
-        if first <= date <= last:
-            by_day[date][category] = n
-    dates = [d for d, _ in _days({first: 0, last: 0})]
-    versions = sorted({c for per in by_day.values() for c in per if c != "null"})
-    totals = [sum(by_day.get(d, {}).values()) for d in dates]
-    window_totals = dict(_rolling(totals, PYTHON_WINDOW))
+def _pythons(package: str, months: Mapping[str, Mapping[str, int]], last: str) -> list[Milestone]:
+    """The first complete month (its last day on or before `last`) in which each Python
+    version had PYTHON_SHARE of the month's python_minor downloads, after an earlier month
+    of the record in which it had less."""
+    complete = [m for m in sorted(months) if month_last_day(m) <= last]
+    versions = sorted({v for m in complete for v in months[m] if v != "null"})
     out = []
     for version in versions:
-        counts = [by_day.get(d, {}).get(version, 0) for d in dates]
-        # shares in per mille, so the crossing rule works on integers
         shares = (
-            (i, 1000 * n // window_totals[i] if window_totals[i] else 0)
-            for i, n in _rolling(counts, PYTHON_WINDOW)
+            (i, 1000 * months[m].get(version, 0) // (sum(months[m].values()) or 1))
+            for i, m in enumerate(complete)
         )
-        crossed = _crossings(shares, [round(1000 * PYTHON_SHARE)])
-        for index in crossed.values():
+        for index in _crossings(shares, [round(1000 * PYTHON_SHARE)]).values():
+            month = complete[index]
             out.append(
                 Milestone(
-                    dates[index],
+                    month_last_day(month),
                     f"{package}/python-{version}",
                     package,
                     "python",
                     f"{package}: Python {version} passes {PYTHON_SHARE:.0%} of downloads "
-                    f"(the {PYTHON_WINDOW} days to {dates[index]})",
+                    f"in {month_name(month)}",
                 )
             )
     return out

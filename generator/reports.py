@@ -32,14 +32,13 @@ first `part_days` days of the months it is compared with. A report then holds:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator import impact
 from generator.dates import month_days, month_shift
 from generator.milestones import Milestone
-from generator.model import Series
 from generator.stats import Change
 
 SHARE_KINDS = ("python_minor", "system")
@@ -146,23 +145,23 @@ def year_before(month: str) -> str:
 
 def package_months(
     without: Mapping[str, int],
-    categories: Mapping[str, Series | None],
+    categories: Mapping[str, Mapping[str, Counts]],
     impacts: Sequence[impact.Impact] = (),
     part_month: str | None = None,
     part_days: int = 0,
+    first_days: Mapping[str, Mapping[str, Counts]] | None = None,
 ) -> PackageMonths:
     """The package's PackageMonths (see the module doc): `without` its daily downloads
-    without mirrors, `categories` {kind: series} of SHARE_KINDS (None: no such file),
-    `part_month` the site's partial month, of `part_days` days so far (0: none)."""
-    months = _sum_by(without, categories, lambda day: day[:7])
+    without mirrors; `categories` {kind: {month: counts}} of SHARE_KINDS (derive.
+    monthly_counts, or chart_data.month_totals at build time), and `first_days` the same
+    over each month's first `part_days` days; `part_month` the site's partial month, of
+    `part_days` days so far (0: none)."""
+    months = _figures(_by_month(without, 31), categories)
     parts: dict[str, Figures] = {}
     if part_month and part_days:
         wanted = {previous_month(part_month), year_before(part_month)}
-        parts = _sum_by(
-            without,
-            categories,
-            lambda day: day[:7] if day[:7] in wanted and int(day[8:10]) <= part_days else None,
-        )
+        counted = _by_month(without, part_days)
+        parts = {m: f for m, f in _figures(counted, first_days or {}).items() if m in wanted}
     releases = tuple(
         ReleaseImpact(
             i.release.version,
@@ -179,27 +178,28 @@ def package_months(
     return PackageMonths(months, days, parts, releases, start, end)
 
 
-def _sum_by(
-    without: Mapping[str, int],
-    categories: Mapping[str, Series | None],
-    key: Callable[[str], str | None],
-) -> dict[str, Figures]:
-    """{key(day): Figures} over the days whose key is not None."""
-    downloads: dict[str, int] = {}
+def _by_month(without: Mapping[str, int], first_days: int) -> Counts:
+    """{month: downloads} over each month's first `first_days` days."""
+    out: Counts = {}
     for day, n in without.items():
-        month = key(day)
-        if month is not None:
-            downloads[month] = downloads.get(month, 0) + n
-    counts: dict[str, dict[str, Counts]] = {}
+        if int(day[8:10]) <= first_days:
+            out[day[:7]] = out.get(day[:7], 0) + n
+    return out
+
+
+def _figures(
+    downloads: Counts, categories: Mapping[str, Mapping[str, Counts]]
+) -> dict[str, Figures]:
+    """{month: Figures} for every month with downloads or category counts."""
+    months = set(downloads)
     for kind in SHARE_KINDS:
-        for (day, category), n in (categories.get(kind) or {}).items():
-            month = key(day)
-            if month is not None:
-                per = counts.setdefault(month, {}).setdefault(kind, {})
-                per[category] = per.get(category, 0) + n
+        months |= set(categories.get(kind) or {})
     return {
-        m: Figures(downloads.get(m, 0), counts.get(m, {}))
-        for m in sorted(set(downloads) | set(counts))
+        m: Figures(
+            downloads.get(m, 0),
+            {k: dict(categories[k][m]) for k in SHARE_KINDS if m in (categories.get(k) or {})},
+        )
+        for m in sorted(months)
     }
 
 

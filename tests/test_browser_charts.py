@@ -395,12 +395,15 @@ def test_each_chart_has_a_summary_and_its_table(real_url: str, tab: Tab):
         page.locator("#chart-overall svg").get_attribute("aria-label") == label
     )  # not "Vega visualization"
     details = page.locator("#chart-overall details[data-chart-table]")
+    from playwright.sync_api import expect
+
     details.locator("summary").click()
     table = details.locator("table")
-    assert table.locator("caption").inner_text() == label
-    assert table.locator("tbody tr").count() == 53
+    # the table is filled on the details' toggle event, a task after the click: wait for it
+    expect(table.locator("caption")).to_have_text(label)
+    expect(table.locator("tbody tr")).to_have_count(53)
     tab.click("[data-range='30']")
-    assert table.locator("tbody tr").count() == 30  # updated on redraw
+    expect(table.locator("tbody tr")).to_have_count(30)  # updated on redraw
     assert table.locator("caption").inner_text() == chart.get_attribute("aria-label")
     assert "per day" in chart.get_attribute("aria-label")
     assert tab.console == []

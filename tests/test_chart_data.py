@@ -199,3 +199,26 @@ def test_decoding_the_chunks_gives_back_exactly_the_rows(kinds: dict[str, Series
         assert sorted(texts) == list(range(int(first[:4]), int(last[:4]) + 1))
     else:
         assert texts == {}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(
+            st.dates(dt.date(2023, 11, 1), dt.date(2025, 3, 31)).map(dt.date.isoformat),
+            st.sampled_from(["3.12", "3.13", "null", "2.7"]),
+        ),
+        st.integers(0, 10_000),
+        max_size=200,
+    ),
+    st.integers(1, 31),
+)
+def test_month_totals_from_the_grid_equal_the_rows_summed_by_month(series: Series, days: int):
+    """The build's fast path (chart_data.month_totals) against the rule (derive)."""
+    from generator import derive
+
+    grid = chart_data.grid({"python_minor": series})
+    assert chart_data.month_totals(grid, "python_minor") == derive.monthly_counts(series)
+    first = {(d, c): n for (d, c), n in series.items() if int(d[8:10]) <= days}
+    assert chart_data.month_totals(grid, "python_minor", days) == derive.monthly_counts(first)
+    assert chart_data.month_totals(grid, "system") == {}

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from pathlib import Path
 
-from generator import stats, store
+from generator import derive, stats, store
 from generator.milestones import PEAK_SPACING, PEAK_WARMUP, milestones
 from generator.model import Release
 
@@ -82,17 +82,25 @@ def test_releases_are_final_and_not_yanked():
     ]
 
 
-def test_a_python_version_passing_ten_percent_of_the_30_days():
-    daily = _days([100] * 90)
+def test_a_python_version_passing_ten_percent_of_a_complete_month():
+    # January to April 2025, 100 a day; 3.13 gets 30 a day from February 25 on
+    daily = _days([100] * 120)
     minor = {}
-    for i in range(90):
-        new = 0 if i < 40 else 30  # 3.13 from day 40 on: 30 of 100 a day
+    for i in range(120):
+        new = 0 if _day(i) < "2025-02-25" else 30
         minor[(_day(i), "3.12")] = 100 - new
         minor[(_day(i), "3.13")] = new
         minor[(_day(i), "null")] = 0
-    found = [m for m in milestones("py", daily, python_minor=minor) if m.kind == "python"]
-    # the 30 days to day 49 hold 10 x 30 = 300 of 3,000: exactly 10%
-    assert [(m.id, m.date) for m in found] == [("py/python-3.13", _day(49))]
+    months = derive.monthly_counts(minor)
+    found = [m for m in milestones("py", daily, python_months=months) if m.kind == "python"]
+    # February: 4 x 30 = 120 of 2,800 (4.3%); March: 30%, dated its last day (April,
+    # complete too, is not a new crossing)
+    assert [(m.id, m.date) for m in found] == [("py/python-3.13", "2025-03-31")]
+    assert "in March 2025" in found[0].title
+    # the month so far never counts: cut the record on March 20
+    cut = {d: n for d, n in daily.items() if d <= "2025-03-20"}
+    early = [m for m in milestones("py", cut, python_months=months) if m.kind == "python"]
+    assert early == []
 
 
 def test_appending_days_never_changes_an_earlier_milestone():

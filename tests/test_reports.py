@@ -12,7 +12,7 @@ from typing import Any
 import markdown
 import pytest
 
-from generator import impact, reports, store
+from generator import derive, impact, reports, store
 from generator.config import load_config
 from generator.milestones import Milestone
 from generator.model import Release
@@ -48,11 +48,11 @@ A_PYTHON = {
 
 
 def months_of(daily: dict[str, int], **kw: Any) -> reports.PackageMonths:
-    return reports.package_months(daily, {"python_minor": None, "system": None}, **kw)
+    return reports.package_months(daily, {}, **kw)
 
 
 def test_a_complete_month_against_the_previous_one_and_a_year_earlier():
-    a = reports.package_months(A_DAILY, {"python_minor": A_PYTHON, "system": None})
+    a = reports.package_months(A_DAILY, {"python_minor": derive.monthly_counts(A_PYTHON)})
     r = reports.package_report("2026-03", a, partial=False)
     assert (r.downloads, r.days, r.partial) == (93, 31, False)
     assert (r.previous.previous, r.year_ago.previous) == (56, 31)

@@ -131,7 +131,8 @@ def _package(data_dir: Path, name: str) -> tuple[Series, list[Milestone]]:
     overall = store.read_series_fast(store.series_path(data_dir, name, "overall"))
     python_minor = store.read_series_fast(store.series_path(data_dir, name, "python_minor"))
     releases = stored_releases.read(data_dir, name)
-    return overall, milestones(name, stats.daily(overall), releases, python_minor or None)
+    months = derive.monthly_counts(python_minor) if python_minor else None
+    return overall, milestones(name, stats.daily(overall), releases, months)
 
 
 def tonight_start(as_of: str | None) -> str | None:

@@ -25,6 +25,7 @@ row of any kind to the last is written, an empty one as `"kinds":{}`.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 from collections.abc import Mapping
@@ -176,6 +177,31 @@ def window_totals(data: Grid, kind: str, since: str, last: str) -> dict[str, int
         if column.count(None) < len(column):
             totals[category] = sum(filter(None, column))
     return totals
+
+
+def month_totals(data: Grid, kind: str, first_days: int = 0) -> dict[str, dict[str, int]]:
+    """{month "YYYY-MM": {category: downloads}} of `kind`, as derive.monthly_counts gives
+    from its rows (a category whose rows that month are all 0 is there, with 0); with
+    `first_days`, over each month's first `first_days` days only. From the grid's arrays,
+    a slice a month and category, so the build never walks the rows again."""
+    arrays = data.values.get(kind)
+    if not arrays:
+        return {}
+    base = _jan1(data.first_year)
+    out: dict[str, dict[str, int]] = {}
+    for year in range(data.first_year, data.last_year + 1):
+        for number in range(1, 13):
+            lo = dt.date(year, number, 1).toordinal() - base
+            length = calendar.monthrange(year, number)[1]
+            hi = lo + (min(first_days, length) if first_days else length)
+            counts = {}
+            for category, array in arrays.items():
+                column = array[lo:hi]
+                if column and column.count(None) < len(column):
+                    counts[category] = sum(filter(None, column))
+            if counts:
+                out[f"{year:04d}-{number:02d}"] = counts
+    return out
 
 
 def chunk_name(year: int) -> str:

@@ -40,7 +40,9 @@ def groups(results: Sequence[PackageResult]) -> list[dict[str, Any]]:
 
 def _row(r: PackageResult) -> dict[str, Any]:
     month = r.changes.get("month", stats.Change(0, 0))
-    return {**dataclasses.asdict(r), "changes": r.changes, "change_pct": month.percent}
+    # a shallow copy: asdict would deep-copy the milestones and the report months too
+    fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(r)}
+    return {**fields, "change_pct": month.percent}
 
 
 def write_home(ctx: Context, results: Sequence[PackageResult]) -> None:

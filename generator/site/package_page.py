@@ -97,22 +97,14 @@ def with_records(
     grid: chart_data.Grid,
 ) -> PackageResult:
     """`result` with the package's milestones, its months and what its reports need."""
-    minor = whole(grid, "python_minor")
-    categories = {"python_minor": minor, "system": whole(grid, "system")}
+    months = {kind: chart_data.month_totals(grid, kind) for kind in ("python_minor", "system")}
+    found = milestones.milestones(result.normalized, without, releases, months["python_minor"])
     return dataclasses.replace(
         result,
-        milestones=tuple(milestones.milestones(result.normalized, without, releases, minor)),
+        milestones=tuple(found),
         monthly=summary.monthly,
-        report=reports_page.package_months(ctx, without, summary, releases, categories),
+        report=reports_page.package_months(ctx, without, summary, releases, months, grid),
     )
-
-
-def whole(grid: chart_data.Grid, kind: str) -> Series | None:
-    """Every row of `kind` as a Series; None when the package has no such file."""
-    bounds = grid.bounds.get(kind)
-    if bounds is None:
-        return None
-    return {(d, c): n for d, c, n in chart_data.window(grid, kind, *bounds)}
 
 
 def tail_of(grid: chart_data.Grid, kind: str, since: str, last: str) -> store.Tail:

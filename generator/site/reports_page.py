@@ -20,8 +20,8 @@ from typing import Any
 
 from generator import impact, reports, stats
 from generator.dates import month_name
-from generator.model import Release, Series
-from generator.site import charts, pages, report_links
+from generator.model import Release
+from generator.site import chart_data, charts, pages, report_links
 from generator.site.listing import MOVERS_FLOOR
 from generator.site.render import Context, PackageResult, common, render
 
@@ -42,21 +42,21 @@ def package_months(
     without: stats.Daily,
     summary: stats.Summary,
     releases: Sequence[Release],
-    categories: dict[str, Series | None],
+    categories: dict[str, dict[str, dict[str, int]]],
+    grid: chart_data.Grid,
 ) -> reports.PackageMonths:
-    """What the package's reports need (PackageResult.report), from what its build read."""
+    """What the package's reports need (PackageResult.report), from what its build read:
+    `categories` {kind: {month: counts}} (chart_data.month_totals), and the grid for the
+    first days of the months the site's partial month is compared with."""
     found = impact.impacts(
         releases, impact.record(without, summary), None, charts.COUNTING_CHANGE_DATE
     )
     as_of = ctx.as_of
     partial = bool(as_of) and not report_links.is_complete(str(as_of)[:7], as_of)
-    return reports.package_months(
-        without,
-        categories,
-        found,
-        str(as_of)[:7] if partial else None,
-        int(str(as_of)[8:10]) if partial else 0,
-    )
+    days = int(str(as_of)[8:10]) if partial else 0
+    first_days = {k: chart_data.month_totals(grid, k, days) for k in categories} if days else {}
+    month = str(as_of)[:7] if partial else None
+    return reports.package_months(without, categories, found, month, days, first_days)
 
 
 # ---------------------------------------------------------------- formatting
