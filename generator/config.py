@@ -41,7 +41,7 @@ from generator.config_settings import (
     text_problem,
 )
 from generator.errors import ConfigError, Problem
-from generator.names import name_problem, normalize, quoted
+from generator.names import group_slug, name_problem, normalize, quoted
 
 __all__ = [
     "BASE_URL",
@@ -254,6 +254,7 @@ def _packages(node: yaml.Node, path: Path) -> tuple[list[Package], list[Problem]
     problems: list[Problem] = []
     packages: list[Package] = []
     first: dict[str, Package] = {}  # normalized name → the package that first had it
+    groups: dict[str, Package] = {}  # group slug → the first package of that group
     for item in node.value:
         package = _package(item, path, problems)
         if package is None:
@@ -263,6 +264,10 @@ def _packages(node: yaml.Node, path: Path) -> tuple[list[Package], list[Problem]
             continue
         first[package.normalized] = package
         packages.append(package)
+        if package.group:
+            other = groups.setdefault(group_slug(package.group), package)
+            if other.group != package.group:
+                problems.append(_same_group_page(package, other, path))
     if not node.value:
         problems.append(
             Problem(path, _line(node), "`packages:` is empty; list at least one package")
@@ -349,6 +354,16 @@ def _package_value(key: str, node: yaml.Node, path: Path) -> str | Problem | Non
     if problem is not None:
         return Problem(path, _line(node), f"`{key}` {problem}")
     return value
+
+
+def _same_group_page(package: Package, first: Package, path: Path) -> Problem:
+    """Two group names that would share one page (groups/<slug>/)."""
+    return Problem(
+        path,
+        package.line,
+        f"group `{package.group}` and group `{first.group}` (line {first.line}) would share "
+        f"one page, groups/{group_slug(package.group or '')}/; spell them the same or rename one",
+    )
 
 
 def _same_project(package: Package, first: Package, path: Path) -> Problem:

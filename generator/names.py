@@ -99,3 +99,9 @@ def safe_dir(root: Path, name: str) -> Path:
     if path.parent != root or path.name in {"", ".", ".."}:
         raise ValueError(f"{quoted(name)} would escape {root}")
     return path
+
+
+def group_slug(group: str) -> str:
+    """A group's address on the site, `groups/<slug>/` and `#group-<slug>`: lower case,
+    every run of other characters a hyphen ("Web & HTTP" → "web-http")."""
+    return re.sub(r"[^a-z0-9]+", "-", group.lower()).strip("-") or "group"

@@ -117,6 +117,24 @@ def test_validate_command_exits_2_without_traceback_and_names_file_and_line(tmp_
     assert f"{path}:4: `Good` is the same project as `good` on line 2" in result.stderr
 
 
+def test_two_groups_that_would_share_a_page_are_refused_with_both_lines(tmp_path):
+    path = tmp_path / "packages.yaml"
+    path.write_text(
+        "packages:\n"
+        "  - name: a\n    group: Web & HTTP\n"
+        "  - name: b\n    group: Web & HTTP\n"  # the same group: fine
+        "  - name: c\n    group: web-http\n"  # another spelling, the same page: refused
+        "  - name: d\n    group: Data\n"
+    )
+    result = run_cli("validate", "--config", path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert (
+        f"{path}:6: group `web-http` and group `Web & HTTP` (line 2) would share one page, "
+        "groups/web-http/" in result.stderr
+    )
+    assert result.stderr.count("would share one page") == 1
+
+
 def test_validate_command_accepts_a_good_file(tmp_path):
     path = tmp_path / "packages.yaml"
     path.write_text(GOOD)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
 
 from generator import resources
+from generator.names import group_slug
 from generator.stats import Change
 from generator.units import compact
 
@@ -40,8 +40,7 @@ def trend_class(value: float | Change | None) -> str:
     return "flat"
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "group"
+slug = group_slug  # the template filter; the rule is names.group_slug
 
 
 def environment(templates_dir: Path | None = None) -> jinja2.Environment:
