@@ -37,7 +37,7 @@ from generator.site.render import Context, PackageResult
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-SITE_FEED = "feed.xml"  # relative to the site root
+SITE_FEED = report_links.SITE_FEED  # relative to the site root
 MAX_MILESTONES = 100  # the newest milestones in the site feed (across packages)
 MAX_PACKAGE_MILESTONES = 50  # the newest milestones in a package's feed
 MAX_REPORTS = report_links.KEPT_MONTHS  # the newest complete months, in either feed
@@ -46,9 +46,7 @@ TAG_YEAR = "2026"  # the tag: URI's date (RFC 4151): fixed, never the build's
 NO_DATA_UPDATED = "2016-01-01T00:00:00Z"  # an empty feed of a site without any data
 
 
-def package_feed_path(normalized: str) -> str:
-    """Where a package's feed is, relative to the site root (beside its page)."""
-    return f"packages/{normalized}/{SITE_FEED}"
+package_feed_path = report_links.package_feed
 
 
 @dataclass(frozen=True)
@@ -149,7 +147,7 @@ def package_report_entries(site: Site, result: PackageResult) -> list[Entry]:
                 key=f"report/{month}/{result.normalized}",
                 title=f"{result.name}: the report for {month_name(month)}",
                 updated=month_updated(month),
-                path=report_links.month_page(month),
+                path=report_links.package_section(month, result.normalized),
                 summary=f"{result.name} in {month_name(month)}: "
                 f"{report.downloads:,} downloads (without mirrors)"
                 f"{_change(report.previous, month)}.",

@@ -310,7 +310,8 @@ def render_package_page(
         provenance=origin.lines(about.sources, f"{root}methodology/"),
         clickhouse_behind=about.clickhouse,
         history_in_repository=bool(home),
-        report_url=f"{root}{report_links.month_page(ctx.as_of[:7])}" if ctx.as_of else None,
+        report_url=f"{root}{report_links.package_section(ctx.as_of[:7], n)}" if ctx.as_of else None,
+        feed_url=f"{root}{report_links.package_feed(n)}",
     )
     variables.update(chart_sources(root, n, summary, grid))
     variables.update(data_links(root, n, present, bool(summary.last_date), bool(about.spans), home))

@@ -13,7 +13,7 @@ import jinja2
 from generator import config_rules, stats
 from generator.milestones import Milestone
 from generator.reports import PackageMonths
-from generator.site import pages
+from generator.site import pages, report_links
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ def common(ctx: Context, root: str, active: str = "") -> dict[str, Any]:
         "base_href": None,
         "canonical": None,
         "repository_url": config_rules.repository_url(ctx.repository_url, os.environ),
+        "site_feed": report_links.SITE_FEED,  # relative to the root, which 404.html rebases
     }
 
 

@@ -1,8 +1,10 @@
-"""Where the monthly reports live, and which months are complete: the one rule.
+"""Where the monthly reports and the feeds live, and which months are complete: the one rule.
 
 - `reports/` the index; `reports/<YYYY-MM>/` one month's page for the whole site;
 - `reports/<YYYY-MM>.md` the same report as Markdown;
-- `reports/<YYYY-MM>/<name>.md` one package's part of it, as Markdown.
+- `reports/<YYYY-MM>/<name>.md` one package's part of it, as Markdown, and its row on
+  the month's page, `reports/<YYYY-MM>/#pkg-<name>`;
+- `feed.xml` the site's Atom feed, `packages/<name>/feed.xml` a package's.
 
 A month is *complete* once the site's as-of date is its last day or later; the as-of
 date's own month, before its last day, is reported "so far" (partial).
@@ -20,12 +22,27 @@ import datetime as dt
 from generator.dates import month_last_day, month_shift
 
 INDEX = "reports/"
+SITE_FEED = "feed.xml"
 KEPT_MONTHS = 24
 
 
 def month_page(month: str) -> str:
     """The month's page, relative to the site root ("reports/2026-10/")."""
     return f"{INDEX}{month}/"
+
+
+def package_anchor(normalized: str) -> str:
+    """The id of the package's row on a month's page."""
+    return f"pkg-{normalized}"
+
+
+def package_section(month: str, normalized: str) -> str:
+    return f"{month_page(month)}#{package_anchor(normalized)}"
+
+
+def package_feed(normalized: str) -> str:
+    """Where a package's feed is, relative to the site root (beside its page)."""
+    return f"packages/{normalized}/{SITE_FEED}"
 
 
 def month_markdown(month: str) -> str:

@@ -288,6 +288,7 @@ def _write_month(ctx: Context, site: reports.SiteReport, found: Sequence[reports
         change=change,
         effect=effect,
         kind_labels=KIND_LABELS,
+        anchor=report_links.package_anchor,
         spans=impact.SPANS,
         note=compared_note(site),
         previous_name=month_name(reports.previous_month(month)),
