@@ -21,13 +21,11 @@ pages draw their members' compare chart from the same file.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from generator import stats
-from generator.site import api, chart_data, releases_view
+from generator.site import api
 from generator.site.package_page import DEFAULT_RANGE, RANGES
 from generator.site.render import Context, PackageResult, common, render
 
@@ -37,42 +35,19 @@ MIN_COMPARED = 2
 MODES = (("absolute", "Downloads"), ("share", "Share %"), ("indexed", "Indexed"))
 
 
-def chunk_years(out_dir: Path, normalized: str) -> list[int]:
-    """[first, last] year of the package's published chart chunks ([] without any)."""
-    folder = out_dir / "data" / normalized
-    years = sorted(
-        int(p.name[len(chart_data.CHUNK_PREFIX) : -len(".json")])
-        for p in folder.glob(f"{chart_data.CHUNK_PREFIX}[0-9][0-9][0-9][0-9].json")
-    )
-    return [years[0], years[-1]] if years else []
-
-
 def outages(coverage: stats.Coverage) -> list[list[str]]:
     """Runs of days, between the first tracked day and the as-of date, that no tracked
     package reported: outages of the source, drawn as breaks (never as zeros)."""
-    if not coverage.reported or not coverage.as_of:
-        return []
-    day = dt.date.fromisoformat(min(coverage.reported))
-    last = dt.date.fromisoformat(coverage.as_of)
-    runs: list[list[str]] = []
-    while day <= last:
-        iso = day.isoformat()
-        if iso not in coverage.reported:
-            if runs and runs[-1][1] == (day - dt.timedelta(days=1)).isoformat():
-                runs[-1][1] = iso
-            else:
-                runs.append([iso, iso])
-        day += dt.timedelta(days=1)
-    return runs
+    return [[g.start, g.end] for g in stats.gaps(sorted(coverage.reported))]
 
 
-def entry(r: PackageResult, years: list[int], releases: bool) -> dict[str, Any]:
-    """One package of compare/packages.json (`releases`: its releases.json is published)."""
+def entry(r: PackageResult) -> dict[str, Any]:
+    """One package of compare/packages.json."""
     return {
         "name": r.name,
         "normalized": r.normalized,
         "group": r.group,
-        "years": years,
+        "years": list(r.chart_years),
         "last_date": r.last_date,
         "stale": r.stale,
         "last_day": r.last_day,
@@ -82,20 +57,13 @@ def entry(r: PackageResult, years: list[int], releases: bool) -> dict[str, Any]:
             period: r.changes[period].percent for period in stats.PERIODS if period in r.changes
         },
         "total": r.total,
-        "releases": releases,
+        "releases": r.has_releases,
     }
 
 
 def index_json(ctx: Context, results: Sequence[PackageResult]) -> str:
     """The text of compare/packages.json (packages sorted by normalized name)."""
-    packages = [
-        entry(
-            r,
-            chunk_years(ctx.out_dir, r.normalized),
-            (ctx.out_dir / "data" / r.normalized / releases_view.FILE_NAME).is_file(),
-        )
-        for r in sorted(results, key=lambda r: r.normalized)
-    ]
+    packages = [entry(r) for r in sorted(results, key=lambda r: r.normalized)]
     document = {"as_of": ctx.as_of, "outages": outages(ctx.coverage), "packages": packages}
     return api.dumps_document(document)  # compact, and inert as the API is
 

@@ -103,6 +103,8 @@ def with_records(
         result,
         milestones=tuple(found),
         monthly=summary.monthly,
+        chart_years=(grid.first_year, grid.last_year) if grid.values else (),
+        has_releases=bool(releases),  # releases_view publishes releases.json for these
         report=reports_page.package_months(ctx, without, summary, releases, months, grid),
     )
 

@@ -65,6 +65,8 @@ class PackageResult:
     error: tuple[str, int, str] | None = None  # a CorruptFileError's (path, line, reason)
     milestones: tuple[Milestone, ...] = ()  # its whole record's (generator.milestones)
     monthly: tuple[stats.MonthTotal, ...] = ()  # its calendar months (stats.Summary)
+    chart_years: tuple[int, ...] = ()  # (first, last) year of its chart chunks; () without
+    has_releases: bool = False  # its data/<name>/releases.json is published
     report: PackageMonths | None = None  # what its monthly reports need (site.reports_page)
 
 
