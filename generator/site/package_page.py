@@ -13,7 +13,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from generator import badges, derive, milestones, stats, store
+from generator import badges, derive, impact, milestones, stats, store
 from generator.config import Package
 from generator.model import ALL_KINDS, Release, Series
 from generator.site import (
@@ -82,10 +82,11 @@ def build_package(ctx: Context, pkg: Package) -> PackageResult:
         package_api.write_api_file(ctx, pkg, "summary", api.dumps_document(glance))
     badges.write_badges(ctx.out_dir, pkg.normalized, overall)
     about = Origin(spans, sources, _concerns(ctx.clickhouse_behind, pkg.normalized, spans))
-    shown = releases_view.page(ctx, pkg.normalized, releases, summary, without, grid)
+    rec = impact.record(without, summary)  # the days the release impacts read, once
+    shown = releases_view.page(ctx, pkg.normalized, releases, rec, grid)
     render_package_page(ctx, pkg, summary, present, tails, about, grid, shown)
     result = package_result(ctx, pkg, summary, without)
-    return with_records(ctx, result, summary, without, releases, grid)
+    return with_records(ctx, result, summary, without, releases, grid, rec)
 
 
 def with_records(
@@ -95,6 +96,7 @@ def with_records(
     without: stats.Daily,
     releases: Sequence[Release],
     grid: chart_data.Grid,
+    rec: impact.Record,
 ) -> PackageResult:
     """`result` with the package's milestones, its months and what its reports need."""
     months = {kind: chart_data.month_totals(grid, kind) for kind in ("python_minor", "system")}
@@ -105,7 +107,7 @@ def with_records(
         monthly=summary.monthly,
         chart_years=(grid.first_year, grid.last_year) if grid.values else (),
         has_releases=bool(releases),  # releases_view publishes releases.json for these
-        report=reports_page.package_months(ctx, without, summary, releases, months, grid),
+        report=reports_page.package_months(ctx, without, rec, releases, months, grid),
     )
 
 

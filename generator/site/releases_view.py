@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from generator import impact, stats
+from generator import impact
 from generator.model import Release
 from generator.site import api, chart_data, charts
 from generator.site.render import Context
@@ -52,8 +52,7 @@ def page(
     ctx: Context,
     normalized: str,
     releases: Sequence[Release],
-    summary: stats.Summary,
-    without: stats.Daily,
+    rec: impact.Record,
     grid: chart_data.Grid,
     root: str = "../../",
 ) -> dict[str, Any]:
@@ -70,9 +69,7 @@ def page(
         first, last = grid.bounds["version"]
         versions = {(d, c): n for d, c, n in chart_data.window(grid, "version", first, last)}
     newest = sorted(releases, reverse=True)[:TABLE_ROWS]
-    found = impact.impacts(
-        newest, impact.record(without, summary), versions, charts.COUNTING_CHANGE_DATE
-    )
+    found = impact.impacts(newest, rec, versions, charts.COUNTING_CHANGE_DATE)
     return {
         "release_table": {
             "rows": [row(i) for i in found],

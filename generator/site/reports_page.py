@@ -1,6 +1,6 @@
 """The monthly reports: site/reports/ (where: report_links; the figures: generator.reports).
 
-    package_months(ctx, without, summary, releases, categories)  # in each package's build
+    package_months(ctx, without, rec, releases, categories, grid)  # in each package's build
     write_reports(ctx, results)                                  # once, after every package
 
 - `reports/index.html`: every month, newest first, the partial one marked;
@@ -40,7 +40,7 @@ WHY_NOT = {  # as the package pages' Releases card says it
 def package_months(
     ctx: Context,
     without: stats.Daily,
-    summary: stats.Summary,
+    rec: impact.Record,
     releases: Sequence[Release],
     categories: dict[str, dict[str, dict[str, int]]],
     grid: chart_data.Grid,
@@ -48,9 +48,7 @@ def package_months(
     """What the package's reports need (PackageResult.report), from what its build read:
     `categories` {kind: {month: counts}} (chart_data.month_totals), and the grid for the
     first days of the months the site's partial month is compared with."""
-    found = impact.impacts(
-        releases, impact.record(without, summary), None, charts.COUNTING_CHANGE_DATE
-    )
+    found = impact.impacts(releases, rec, None, charts.COUNTING_CHANGE_DATE)
     as_of = ctx.as_of
     partial = bool(as_of) and not report_links.is_complete(str(as_of)[:7], as_of)
     days = int(str(as_of)[8:10]) if partial else 0
