@@ -35,7 +35,6 @@ from generator import derive, stats, store
 from generator.config import Config, Package
 from generator.errors import EXIT_OK, EXIT_PARTIAL, GeneratorError
 from generator.milestones import Milestone, milestones
-from generator.model import Series
 from generator.pipeline import night_summary
 from generator.pipeline.night_summary import Night, Posting
 from generator.pipeline.outcome import Outcome
@@ -109,13 +108,12 @@ def read_night(data_dir: Path, packages: Sequence[Package]) -> Read:
     last_dates: list[str | None] = []
     for package in packages:
         try:
-            overall, found = _package(data_dir, package.normalized)
+            daily[package.name], last, found = _package(data_dir, package.normalized)
         except GeneratorError as exc:
             log.warning("%s: left out of tonight's summary: %s", package.name, exc.message)
             out.unreadable[package.name] = exc.message
             continue
-        daily[package.name] = stats.daily(overall)
-        last_dates.append(derive.last_date(overall))
+        last_dates.append(last)
         out.found += found
     out.as_of = derive.as_of_date(last_dates)  # the site's as-of date, from the same rows
     for package in packages:
@@ -126,13 +124,15 @@ def read_night(data_dir: Path, packages: Sequence[Package]) -> Read:
     return out
 
 
-def _package(data_dir: Path, name: str) -> tuple[Series, list[Milestone]]:
-    """The package's overall rows and every milestone of its record (as the site has them)."""
+def _package(data_dir: Path, name: str) -> tuple[stats.Daily, str | None, list[Milestone]]:
+    """The package's daily downloads (stats.daily), its last date, and every milestone of
+    its record (as the site has them)."""
     overall = store.read_series_fast(store.series_path(data_dir, name, "overall"))
     python_minor = store.read_series_fast(store.series_path(data_dir, name, "python_minor"))
     releases = stored_releases.read(data_dir, name)
     months = derive.monthly_counts(python_minor) if python_minor else None
-    return overall, milestones(name, stats.daily(overall), releases, months)
+    daily = stats.daily(overall)
+    return daily, derive.last_date(overall), milestones(name, daily, releases, months)
 
 
 def tonight_start(as_of: str | None) -> str | None:
