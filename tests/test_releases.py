@@ -431,3 +431,28 @@ def test_pypi_url_setting_is_used_without_the_option(
     )
     assert code == 0 and pypi.url in out
     assert len(stored.read(project / "data", "pytest")) == 94
+
+
+def test_a_release_the_store_could_not_read_back_fails_its_package_unwritten(
+    project: Path,
+) -> None:
+    from generator.config import load_config
+    from generator.sources.http import Closing
+    from generator.sources.pypi_json import ReleasesAnswer
+
+    class Unstorable(Closing):
+        """A PyPI that lists a version with a space (the store's format has none)."""
+
+        def releases(self, name: str, etag: str = "") -> ReleasesAnswer:
+            return ReleasesAnswer([Release("2025-01-02T03:04:05Z", "1.0 beta")], '"e"', 7)
+
+        def close(self) -> None:
+            pass
+
+    config = load_config(project / "packages.yaml")
+    request = pipeline.ReleasesRequest(packages=(TRACKED[0],))
+    outcome = pipeline.fetch_releases(config, project / "data", request, Unstorable())  # type: ignore[arg-type]
+    assert outcome.exit_code == 1
+    assert "PyPI lists a release that cannot be stored" in outcome.text()
+    assert "'1.0 beta'" in outcome.text()
+    assert stored.read(project / "data", TRACKED[0]) == []  # nothing written

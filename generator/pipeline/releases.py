@@ -14,7 +14,6 @@ is not stored: the file already holds a newer state of the project.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from generator.config import Config, Package
 from generator.config_rules import url_problem
 from generator.dates import utc_today
 from generator.errors import EXIT_OK, EXIT_PARTIAL, GeneratorError, SourceError, UsageError
-from generator.model import Release
 from generator.pipeline.outcome import Outcome
 from generator.pipeline.select import selected_packages
 from generator.progress import progress
@@ -136,23 +134,14 @@ def _check(
         )
         assert previous is not None
         return STALE, Checked(previous.etag, known, today)
-    _check_storable(answer.releases, name)
-    changed = stored_releases.write(data_dir, name, answer.releases)
+    try:  # the store refuses, before writing, a release it could not read back
+        changed = stored_releases.write(data_dir, name, answer.releases)
+    except ValueError as exc:
+        raise SourceError(
+            f"{name}: PyPI lists a release that cannot be stored ({exc}); nothing "
+            "was written. This is a bug, please report it"
+        ) from None
     return (UPDATED if changed else UNCHANGED), Checked(answer.etag, serial, today)
-
-
-def _check_storable(releases: Sequence[Release], name: str) -> None:
-    seen: set[str] = set()
-    for release in releases:
-        reason = stored_releases.problem(release)
-        if reason is None and release.version in seen:
-            reason = f"version {release.version!r} is listed twice"
-        if reason is not None:
-            raise SourceError(
-                f"{name}: PyPI lists a release that cannot be stored ({reason}); nothing "
-                "was written. This is a bug, please report it"
-            )
-        seen.add(release.version)
 
 
 def pypi_url_of(url: str) -> str:
